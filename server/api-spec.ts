@@ -1,0 +1,67 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+
+export interface ApiSpec {
+  /** The file as written, served at /openapi.yaml. */
+  yaml: string;
+  /** The same document as an object, served at /openapi.json and given to the validator. */
+  document: OpenApiDocument;
+}
+
+export interface OpenApiDocument {
+  openapi: string;
+  paths: Record<string, Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+/**
+ * The package root, found by walking up to the folder holding openapi.yaml:
+ * this file runs both as `server/api-spec.ts` and as `dist/server/api-spec.js`.
+ */
+export function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'openapi.yaml'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('openapi.yaml not found above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+export function loadApiSpec(path = join(packageRoot(), 'openapi.yaml')): ApiSpec {
+  const yaml = readFileSync(path, 'utf8');
+  const document: unknown = parse(yaml);
+  if (!isOpenApiDocument(document)) throw new Error(`${path} is not an OpenAPI 3 document`);
+  return { yaml, document };
+}
+
+function isOpenApiDocument(value: unknown): value is OpenApiDocument {
+  if (typeof value !== 'object' || value === null) return false;
+  return 'openapi' in value && typeof value.openapi === 'string' && 'paths' in value && typeof value.paths === 'object';
+}
+
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
+
+export interface OperationRoute {
+  operationId: string;
+  method: HttpMethod;
+  /** The spec's path template, e.g. `/api/v1/admin/users/{id}`. */
+  path: string;
+}
+
+/** Every operation in the document, in the order written. */
+export function listOperations(document: OpenApiDocument): OperationRoute[] {
+  const routes: OperationRoute[] = [];
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of HTTP_METHODS) {
+      const operation = item[method];
+      if (typeof operation !== 'object' || operation === null || !('operationId' in operation)) continue;
+      if (typeof operation.operationId !== 'string') continue;
+      routes.push({ operationId: operation.operationId, method, path });
+    }
+  }
+  return routes;
+}

@@ -1,0 +1,100 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import bodyParser from 'koa-bodyparser';
+import { loadApiSpec, type ApiSpec } from './api-spec.js';
+import { AccessTokens } from './auth/access-tokens.js';
+import { PasswordHasher } from './auth/passwords.js';
+import type { Config } from './config.js';
+import { migrateToLatest, openDatabase, type Orm } from './db/orm.js';
+import { healthHandlers } from './features/health/health.handlers.js';
+import { usersHandlers } from './features/users/users.handlers.js';
+import { UsersService } from './features/users/users.service.js';
+import { accessLog } from './http/access-log.js';
+import { authenticateBearer } from './http/authenticate.js';
+import { docsRoutes } from './http/docs.js';
+import { errorHandler } from './http/error-handler.js';
+import { openapiValidator } from './http/openapi-validator.js';
+import { requestContext } from './http/request-context.js';
+import { createRouter } from './http/router.js';
+import type { AppState, OperationHandlers } from './http/state.js';
+import { createLogger, type Logger } from './logger.js';
+
+export interface RunningApp {
+  app: Koa<AppState>;
+  orm: Orm;
+  logger: Logger;
+  /** e.g. `http://127.0.0.1:8000` */
+  url: string;
+  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** The composition root: wiring only, no logic. */
+export async function createApp(config: Config, options: { logger?: Logger; spec?: ApiSpec } = {}) {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const spec = options.spec ?? loadApiSpec();
+  const orm = await openDatabase(config.database);
+  const applied = await migrateToLatest(orm);
+  if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
+
+  const accessTokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtlSeconds });
+  const passwords = new PasswordHasher(config.bcryptRounds, config.passwordPepper);
+  const users = new UsersService({ em: orm.em, passwords, accessTokens });
+
+  const handlers: OperationHandlers = {
+    ...usersHandlers(users),
+    ...healthHandlers(),
+  };
+  const router = createRouter(spec.document, handlers);
+  const docs = docsRoutes(spec);
+
+  const app = new Koa<AppState>({ proxy: false });
+  app.silent = true;
+  app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error'));
+  app.use(accessLog(logger));
+  app.use(errorHandler());
+  app.use(docs.routes());
+  app.use(
+    bodyParser({
+      enableTypes: ['json', 'form'],
+      jsonLimit: String(config.bodyLimitBytes),
+      formLimit: String(config.bodyLimitBytes),
+      strict: true,
+    }),
+  );
+  app.use(requestContext(orm));
+  app.use(
+    openapiValidator({
+      apiSpec: spec.document,
+      validateResponses: config.validateResponses,
+      securityHandlers: { OAuth2PasswordBearer: authenticateBearer(accessTokens, users) },
+    }),
+  );
+  app.use(router.routes());
+
+  return { app, orm, logger };
+}
+
+export async function startApp(config: Config, options: { logger?: Logger; spec?: ApiSpec } = {}): Promise<RunningApp> {
+  const { app, orm, logger } = await createApp(config, options);
+  const server: Server = app.listen(config.port, config.host);
+  await once(server, 'listening');
+  const { address, port } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      // close() stops accepting and resolves once in-flight requests are done;
+      // idle keep-alive sockets would otherwise hold it open.
+      const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      server.closeIdleConnections();
+      await closed;
+      await orm.close(true);
+      logger.flush();
+    })());
+
+  return { app, orm, logger, url: `http://${host}:${port}`, stop };
+}

@@ -1,0 +1,187 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+
+/**
+ * Typed, validated configuration from the environment. Every problem is
+ * reported at start-up with the variable's name, all at once, so an operator
+ * fixes a deployment in one round instead of one variable per restart.
+ */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  jwt: {
+    secret: string;
+    algorithm: JwtAlgorithm;
+    issuer: string;
+    audience: string;
+    accessTokenTtlSeconds: number;
+  };
+  bcryptRounds: number;
+  /** Keys the HMAC that pre-hashes passwords before bcrypt (see passwords.ts). */
+  passwordPepper: string;
+  bodyLimitBytes: number;
+  /** Validate every response against openapi.yaml (on in tests; costs time in production). */
+  validateResponses: boolean;
+  logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+}
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgresql'; url: string };
+export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Secrets that appear in tutorials and templates; never acceptable in production. */
+const PLACEHOLDER_SECRETS = new Set([
+  'dev_secret',
+  'secret',
+  'changeme',
+  'change-me',
+  'change_me',
+  'your-secret-key',
+  'your_secret_key',
+  'supersecret',
+  'super-secret',
+  'jwt_secret',
+  'mysecret',
+  'replace-me-with-at-least-32-random-bytes',
+  '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7',
+]);
+const MIN_SECRET_BYTES = 32;
+/** Used only outside production, and announced loudly when it is. */
+const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production!';
+const DEFAULT_PEPPER = 'authapi-password-prehash-v1';
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): { config: Config; warnings: string[] } {
+  const problems: string[] = [];
+  const warnings: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const nodeEnv = read.oneOf('NODE_ENV', ['development', 'production', 'test'] as const, 'development');
+  const production = nodeEnv === 'production';
+
+  let secret = env.JWT_SECRET ?? '';
+  const secretProblem = describeSecretProblem(secret);
+  if (secretProblem) {
+    if (production) {
+      problems.push(`JWT_SECRET ${secretProblem}; production refuses to start without a strong secret (e.g. \`openssl rand -base64 48\`)`);
+    } else {
+      warnings.push(`JWT_SECRET ${secretProblem}: using a development secret. Tokens are forgeable by anyone who reads this code. Never run like this in production.`);
+      secret = DEVELOPMENT_SECRET;
+    }
+  }
+
+  const config: Config = {
+    nodeEnv,
+    host: read.string('HOST', '127.0.0.1'),
+    port: read.integer('PORT', 8000, 0, 65535),
+    database: parseDatabaseUrl(read.string('DATABASE_URL', 'sqlite:///./app.db'), problems),
+    jwt: {
+      secret,
+      algorithm: read.oneOf('JWT_ALGORITHM', JWT_ALGORITHMS, 'HS256'),
+      issuer: read.string('JWT_ISSUER', 'authapi'),
+      audience: read.string('JWT_AUDIENCE', 'authapi'),
+      accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_EXPIRE_MINUTES', 60, 1, 60 * 24) * 60,
+    },
+    bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, production ? 10 : 4, 15),
+    passwordPepper: read.string('PASSWORD_PEPPER', DEFAULT_PEPPER),
+    bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
+    validateResponses: read.boolean('VALIDATE_RESPONSES', false),
+    logLevel: read.oneOf('LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+  };
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { config, warnings };
+}
+
+function describeSecretProblem(secret: string): string | undefined {
+  if (secret === '') return 'is not set';
+  if (PLACEHOLDER_SECRETS.has(secret.toLowerCase())) return 'is a well-known placeholder';
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) return `is shorter than ${MIN_SECRET_BYTES} bytes`;
+  return undefined;
+}
+
+/**
+ * Accepts the tutorial's SQLAlchemy-style URLs so its `.env` runs unchanged:
+ * `sqlite:///relative.db` (three slashes) and `sqlite:////absolute.db` (four).
+ */
+export function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfig {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgresql', url };
+  const sqlite = /^sqlite(?:\+\w+)?:\/\/\/(.*)$/.exec(url);
+  if (sqlite) {
+    const path = sqlite[1] ?? '';
+    if (path === '') {
+      problems.push(`DATABASE_URL "${url}" names no file; use e.g. sqlite:///./app.db`);
+      return { kind: 'sqlite', path: ':memory:' };
+    }
+    if (path === ':memory:') return { kind: 'sqlite', path };
+    return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(process.cwd(), path) };
+  }
+  problems.push(`DATABASE_URL must start with sqlite:/// or postgresql:// (got "${url.replace(/\/\/[^@/]*@/, '//***@')}")`);
+  return { kind: 'sqlite', path: ':memory:' };
+}
+
+/** Loads `.env` from the working directory when present; real environment variables win. */
+export function loadDotEnv(path = resolve(process.cwd(), '.env')): boolean {
+  if (!existsSync(path)) return false;
+  const before = { ...process.env };
+  process.loadEnvFile(path);
+  Object.assign(process.env, before);
+  return true;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === '' ? undefined : value;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.raw(name) ?? fallback;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^-?\d+$/.test(value) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  boolean(name: string, fallback: boolean): boolean {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
+    if (['0', 'false', 'no', 'off'].includes(value)) return false;
+    this.problems.push(`${name} must be true or false (got "${value}")`);
+    return fallback;
+  }
+
+  oneOf<const T extends readonly string[]>(name: string, allowed: T, fallback: T[number]): T[number] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const match = allowed.find((option) => option === value);
+    if (match === undefined) {
+      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+      return fallback;
+    }
+    return match;
+  }
+}

@@ -1,0 +1,10 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261126000001_create_users } from './Migration20261126000001_create_users.js';
+
+/**
+ * Registered explicitly rather than found by globbing, so the TypeScript
+ * sources and the compiled `dist/` always run the same list.
+ */
+export const migrationsList: MigrationObject[] = [
+  { name: 'Migration20261126000001_create_users', class: Migration20261126000001_create_users },
+];

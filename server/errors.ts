@@ -1,0 +1,76 @@
+import type { components } from '../generated/openapi.js';
+
+export type Problem = components['schemas']['Problem'];
+export type FieldError = components['schemas']['FieldError'];
+
+/**
+ * An error whose `code`, `title` and `detail` are safe to show to the client.
+ * Services throw these; the error handler is the one place that turns them
+ * into problem+json. Anything that is not an AppError becomes a bare 500.
+ */
+export class AppError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(
+    status: number,
+    code: string,
+    detail: string,
+    options: { title?: string; errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = 'AppError';
+    this.status = status;
+    this.code = code;
+    this.title = options.title ?? STATUS_TITLES[status] ?? 'Error';
+    this.errors = options.errors;
+    this.headers = options.headers ?? {};
+  }
+
+  toProblem(): Problem {
+    const problem: Problem = {
+      type: `https://problems.authapi.dev/${this.code.replaceAll('_', '-')}`,
+      title: this.title,
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+    };
+    if (this.errors) problem.errors = this.errors;
+    return problem;
+  }
+}
+
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export function internalError(cause?: unknown): AppError {
+  return new AppError(500, 'internal_error', 'The server could not complete the request.', { cause });
+}
+
+/** RFC 6750 §3: a missing token gets a bare challenge, a refused one says why. */
+export function missingToken(): AppError {
+  return new AppError(401, 'not_authenticated', 'This operation needs a bearer access token.', {
+    headers: { 'WWW-Authenticate': 'Bearer' },
+  });
+}
+
+export function invalidToken(detail = 'The access token is invalid or expired.'): AppError {
+  return new AppError(401, 'invalid_token', detail, {
+    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+  });
+}

@@ -1,0 +1,38 @@
+import type { Context, Middleware, ParameterizedContext } from 'koa';
+// Declares ctx.request.body.
+import type {} from 'koa-bodyparser';
+import type { components, operations } from '../../generated/openapi.js';
+
+/** What the middleware chain learns about a request, for the handlers after it. */
+export interface AppState {
+  /** Set by the OpenAPI validator once the request matched an operation. */
+  operationId?: string;
+  query?: Record<string, unknown>;
+  pathParams?: Record<string, string>;
+  /** Set by authentication on operations that require a bearer token. */
+  user?: components['schemas']['User'];
+}
+
+export type AppContext = ParameterizedContext<AppState>;
+export type Handler = Middleware<AppState>;
+export type OperationId = keyof operations;
+export type OperationHandlers = { [K in OperationId]: Handler };
+
+type BodyOf<Op, Media extends string> = Op extends { requestBody?: { content: infer Content } }
+  ? Media extends keyof Content
+    ? Content[Media]
+    : never
+  : never;
+
+/**
+ * The request body of an operation, typed from the spec. The only cast on
+ * request data: by the time a handler runs, the OpenAPI validator has
+ * checked the body against exactly this schema and media type.
+ */
+export function requestBody<Op extends OperationId, Media extends string = 'application/json'>(
+  ctx: Context | AppContext,
+  _operationId: Op,
+  _mediaType?: Media,
+): BodyOf<operations[Op], Media> {
+  return ctx.request.body as BodyOf<operations[Op], Media>;
+}
