@@ -5,10 +5,16 @@ import Koa from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { loadApiSpec, type ApiSpec } from './api-spec.js';
 import { AccessTokens } from './auth/access-tokens.js';
+import { LoginThrottle, memoryLoginLimiters, type LoginLimiters } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
+import { RefreshTokenCodec } from './auth/refresh-tokens.js';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Orm } from './db/orm.js';
+import { adminHandlers } from './features/admin/admin.handlers.js';
+import { AdminService } from './features/admin/admin.service.js';
 import { healthHandlers } from './features/health/health.handlers.js';
+import { sessionsHandlers } from './features/sessions/sessions.handlers.js';
+import { SessionsService } from './features/sessions/sessions.service.js';
 import { usersHandlers } from './features/users/users.handlers.js';
 import { UsersService } from './features/users/users.service.js';
 import { accessLog } from './http/access-log.js';
@@ -31,8 +37,15 @@ export interface RunningApp {
   stop(): Promise<void>;
 }
 
+export interface AppOptions {
+  logger?: Logger;
+  spec?: ApiSpec;
+  /** Shared counters for many instances; in-process ones by default. */
+  loginLimiters?: LoginLimiters;
+}
+
 /** The composition root: wiring only, no logic. */
-export async function createApp(config: Config, options: { logger?: Logger; spec?: ApiSpec } = {}) {
+export async function createApp(config: Config, options: AppOptions = {}) {
   const logger = options.logger ?? createLogger(config.logLevel);
   const spec = options.spec ?? loadApiSpec();
   const orm = await openDatabase(config.database);
@@ -41,16 +54,29 @@ export async function createApp(config: Config, options: { logger?: Logger; spec
 
   const accessTokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtlSeconds });
   const passwords = new PasswordHasher(config.bcryptRounds, config.passwordPepper);
-  const users = new UsersService({ em: orm.em, passwords, accessTokens });
+  const sessions = new SessionsService({
+    em: orm.em,
+    accessTokens,
+    refreshTokens: new RefreshTokenCodec(config.jwt.secret),
+    settings: config.sessions,
+  });
+  const loginThrottle = new LoginThrottle(options.loginLimiters ?? memoryLoginLimiters(config.loginThrottle));
+  const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle });
+  const admin = new AdminService({ em: orm.em, sessions });
 
   const handlers: OperationHandlers = {
     ...usersHandlers(users),
+    ...sessionsHandlers(sessions),
+    ...adminHandlers(admin),
     ...healthHandlers(),
   };
   const router = createRouter(spec.document, handlers);
   const docs = docsRoutes(spec);
 
-  const app = new Koa<AppState>({ proxy: false });
+  // X-Forwarded-For is believed only when TRUST_PROXY says proxies add it;
+  // maxIpsCount takes the address the nearest trusted proxy saw, not the
+  // left-most entry a client can write itself.
+  const app = new Koa<AppState>({ proxy: config.trustProxyHops > 0, maxIpsCount: config.trustProxyHops });
   app.silent = true;
   app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error'));
   app.use(accessLog(logger));
@@ -69,7 +95,7 @@ export async function createApp(config: Config, options: { logger?: Logger; spec
     openapiValidator({
       apiSpec: spec.document,
       validateResponses: config.validateResponses,
-      securityHandlers: { OAuth2PasswordBearer: authenticateBearer(accessTokens, users) },
+      securityHandlers: { OAuth2PasswordBearer: authenticateBearer(accessTokens, sessions) },
     }),
   );
   app.use(router.routes());
@@ -77,7 +103,7 @@ export async function createApp(config: Config, options: { logger?: Logger; spec
   return { app, orm, logger };
 }
 
-export async function startApp(config: Config, options: { logger?: Logger; spec?: ApiSpec } = {}): Promise<RunningApp> {
+export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
   const { app, orm, logger } = await createApp(config, options);
   const server: Server = app.listen(config.port, config.host);
   await once(server, 'listening');

@@ -18,6 +18,22 @@ export interface Config {
     audience: string;
     accessTokenTtlSeconds: number;
   };
+  sessions: {
+    /** Absolute lifetime of a session from login; rotation never extends it. */
+    absoluteTtlSeconds: number;
+    /** A session not refreshed for this long ends (never past its absolute expiry). */
+    idleTtlSeconds: number;
+    /** How long a spent refresh token may be re-presented and get the same successor. */
+    reuseGraceSeconds: number;
+  };
+  loginThrottle: {
+    accountMaxFailures: number;
+    accountWindowSeconds: number;
+    ipMaxFailures: number;
+    ipWindowSeconds: number;
+  };
+  /** How many reverse proxies in front append to X-Forwarded-For; 0 ignores the header. */
+  trustProxyHops: number;
   bcryptRounds: number;
   /** Keys the HMAC that pre-hashes passwords before bcrypt (see passwords.ts). */
   passwordPepper: string;
@@ -92,6 +108,18 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
       audience: read.string('JWT_AUDIENCE', 'authapi'),
       accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_EXPIRE_MINUTES', 60, 1, 60 * 24) * 60,
     },
+    sessions: {
+      absoluteTtlSeconds: read.integer('REFRESH_TOKEN_EXPIRE_DAYS', 30, 1, 365) * 86_400,
+      idleTtlSeconds: read.integer('REFRESH_TOKEN_IDLE_DAYS', 7, 1, 365) * 86_400,
+      reuseGraceSeconds: read.integer('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
+    },
+    loginThrottle: {
+      accountMaxFailures: read.integer('LOGIN_ACCOUNT_MAX_FAILURES', 5, 1, 1000),
+      accountWindowSeconds: read.integer('LOGIN_ACCOUNT_WINDOW_SECONDS', 900, 1, 86_400),
+      ipMaxFailures: read.integer('LOGIN_IP_MAX_FAILURES', 20, 1, 100_000),
+      ipWindowSeconds: read.integer('LOGIN_IP_WINDOW_SECONDS', 60, 1, 86_400),
+    },
+    trustProxyHops: read.trustProxy('TRUST_PROXY'),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, production ? 10 : 4, 15),
     passwordPepper: read.string('PASSWORD_PEPPER', DEFAULT_PEPPER),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
@@ -172,6 +200,16 @@ class EnvReader {
     if (['0', 'false', 'no', 'off'].includes(value)) return false;
     this.problems.push(`${name} must be true or false (got "${value}")`);
     return fallback;
+  }
+
+  /** `TRUST_PROXY`: unset/false → 0 hops, true → 1 (one proxy in front), or a number of hops. */
+  trustProxy(name: string): number {
+    const value = this.raw(name)?.toLowerCase();
+    if (value === undefined || ['0', 'false', 'no', 'off'].includes(value)) return 0;
+    if (['true', 'yes', 'on'].includes(value)) return 1;
+    if (/^\d+$/.test(value) && Number(value) <= 10) return Number(value);
+    this.problems.push(`${name} must be true, false or a number of proxy hops from 0 to 10 (got "${value}")`);
+    return 0;
   }
 
   oneOf<const T extends readonly string[]>(name: string, allowed: T, fallback: T[number]): T[number] {

@@ -5,8 +5,12 @@ import type { JwtAlgorithm } from '../config.js';
 /** RFC 9068: marks the token as an access token so no other JWT of ours passes for one. */
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export interface AccessTokenClaims {
   userId: number;
+  /** The session (refresh-token family) the token was issued from; checked on every request. */
+  sessionId: string;
   tokenId: string;
   expiresAt: number;
 }
@@ -32,9 +36,9 @@ export class AccessTokens {
     return this.settings.ttlSeconds;
   }
 
-  issue(userId: number): string {
+  issue(userId: number, sessionId: string): string {
     const { algorithm, issuer, audience, ttlSeconds } = this.settings;
-    return jwt.sign({}, this.key, {
+    return jwt.sign({ sid: sessionId }, this.key, {
       algorithm,
       expiresIn: ttlSeconds,
       issuer,
@@ -59,7 +63,7 @@ export class AccessTokens {
     if (header.typ !== ACCESS_TOKEN_TYPE || typeof payload !== 'object') return undefined;
     // jsonwebtoken accepts a token without `exp` as never expiring; we do not.
     if (typeof payload.exp !== 'number' || typeof payload.jti !== 'string' || typeof payload.sub !== 'string') return undefined;
-    if (!/^[1-9]\d{0,15}$/.test(payload.sub)) return undefined;
-    return { userId: Number(payload.sub), tokenId: payload.jti, expiresAt: payload.exp };
+    if (!/^[1-9]\d{0,15}$/.test(payload.sub) || typeof payload.sid !== 'string' || !UUID.test(payload.sid)) return undefined;
+    return { userId: Number(payload.sub), sessionId: payload.sid, tokenId: payload.jti, expiresAt: payload.exp };
   }
 }

@@ -4,13 +4,16 @@ import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { DatabaseConfig } from '../config.js';
+import { AuditEventSchema } from './entities/audit-event.entity.js';
+import { RefreshTokenSchema } from './entities/refresh-token.entity.js';
+import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
 import { migrationsList } from './migrations/index.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager>;
 export type { EntityManager };
 
-export const entities = [UserSchema];
+export const entities = [UserSchema, SessionSchema, RefreshTokenSchema, AuditEventSchema];
 
 /**
  * Opens the database named by `DATABASE_URL`. The schema is never derived from

@@ -1,26 +1,34 @@
 import type { Context } from 'koa';
 import type { AccessTokens } from '../auth/access-tokens.js';
-import { invalidToken, missingToken } from '../errors.js';
-import type { UsersService } from '../features/users/users.service.js';
+import { AppError, invalidToken, missingToken } from '../errors.js';
+import type { SessionsService } from '../features/sessions/sessions.service.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
 /**
  * The security handler for `OAuth2PasswordBearer`: run by the OpenAPI
- * validator for exactly the operations whose spec asks for a token. Only the
- * Authorization header counts; `?access_token=` would end up in access logs.
+ * validator for exactly the operations whose spec asks for a token, with the
+ * scopes it lists there. Only the Authorization header counts:
+ * `?access_token=` would end up in access logs and browser history.
  */
-export function authenticateBearer(accessTokens: AccessTokens, users: UsersService) {
-  return async function authenticateBearer(ctx: Context): Promise<void> {
+export function authenticateBearer(accessTokens: AccessTokens, sessions: SessionsService) {
+  return async function authenticateBearer(ctx: Context, scopes: string[]): Promise<void> {
     const header = ctx.get('Authorization');
     if (header === '') throw missingToken();
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) throw invalidToken('The Authorization header must be "Bearer <token>".');
     const claims = accessTokens.verify(token);
     if (!claims) throw invalidToken();
-    const user = await users.findActiveUser(claims.userId);
-    // A deleted or disabled account's tokens stop working at once: 401, not 404.
+    // The session must still stand: logout, deactivation and deletion take
+    // effect on the next request, not when the token expires.
+    const user = await sessions.authenticate(claims.userId, claims.sessionId);
     if (!user) throw invalidToken();
+    // The role is read from the database on every request, so a demotion
+    // counts at once; the token itself carries no privileges.
+    if (scopes.includes('admin') && user.role !== 'admin') {
+      throw new AppError(403, 'forbidden', 'This operation needs the admin role.');
+    }
     ctx.state.user = user;
+    ctx.state.sessionId = claims.sessionId;
   };
 }

@@ -8,7 +8,10 @@ export interface AppState {
   /** Set by the OpenAPI validator once the request matched an operation. */
   operationId?: string;
   query?: Record<string, unknown>;
-  pathParams?: Record<string, string>;
+  /** Path parameters after the validator's coercion (an integer parameter arrives as a number). */
+  pathParams?: Record<string, unknown>;
+  /** The session (`sid`) of the bearer token, for operations on "this session". */
+  sessionId?: string;
   /** Set by authentication on operations that require a bearer token. */
   user?: components['schemas']['User'];
 }
@@ -35,4 +38,24 @@ export function requestBody<Op extends OperationId, Media extends string = 'appl
   _mediaType?: Media,
 ): BodyOf<operations[Op], Media> {
   return ctx.request.body as BodyOf<operations[Op], Media>;
+}
+
+type QueryOf<Op> = Op extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
+type PathOf<Op> = Op extends { parameters: { path: infer Path } } ? Path : never;
+
+/** Query parameters of an operation after the validator's checks, coercion and defaults. */
+export function requestQuery<Op extends OperationId>(ctx: AppContext, _operationId: Op): QueryOf<operations[Op]> {
+  return (ctx.state.query ?? {}) as QueryOf<operations[Op]>;
+}
+
+/** Path parameters of an operation after the validator's checks and coercion. */
+export function requestPath<Op extends OperationId>(ctx: AppContext, _operationId: Op): PathOf<operations[Op]> {
+  return (ctx.state.pathParams ?? {}) as PathOf<operations[Op]>;
+}
+
+/** The caller, on operations whose spec requires a token (authentication ran before the handler). */
+export function caller(ctx: AppContext): { user: components['schemas']['User']; sessionId: string } {
+  const { user, sessionId } = ctx.state;
+  if (!user || !sessionId) throw new Error(`operation ${ctx.state.operationId ?? '?'} has no security requirement in the spec`);
+  return { user, sessionId };
 }

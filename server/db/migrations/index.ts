@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261126000001_create_users } from './Migration20261126000001_create_users.js';
+import { Migration20261126000002_sessions_and_audit } from './Migration20261126000002_sessions_and_audit.js';
 
 /**
  * Registered explicitly rather than found by globbing, so the TypeScript
@@ -7,4 +8,5 @@ import { Migration20261126000001_create_users } from './Migration20261126000001_
  */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261126000001_create_users', class: Migration20261126000001_create_users },
+  { name: 'Migration20261126000002_sessions_and_audit', class: Migration20261126000002_sessions_and_audit },
 ];

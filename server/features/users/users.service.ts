@@ -1,12 +1,16 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { components } from '../../../generated/openapi.js';
-import type { AccessTokens } from '../../auth/access-tokens.js';
+import type { LoginThrottle } from '../../auth/login-throttle.js';
+import { assertAcceptablePassword } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError } from '../../errors.js';
+import { AppError, invalidToken } from '../../errors.js';
+import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
+import type { SessionsService } from '../sessions/sessions.service.js';
+import { assertKeepsAnActiveAdmin } from './last-admin.js';
+import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 
-type UserView = components['schemas']['User'];
 type RegisterRequest = components['schemas']['RegisterRequest'];
 type TokenResponse = components['schemas']['TokenResponse'];
 
@@ -14,40 +18,30 @@ export interface UsersServiceDeps {
   /** The ORM's root manager; inside a request it resolves to that request's context. */
   em: EntityManager;
   passwords: PasswordHasher;
-  accessTokens: AccessTokens;
-}
-
-/** One spelling per mailbox: `Alice@X.com ` and `alice@x.com` are one account. */
-export function normalizeEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-export function toUserView(user: User): UserView {
-  return {
-    id: user.id,
-    email: user.email,
-    full_name: user.fullName ?? null,
-    role: user.role,
-    created_at: user.createdAt.toISOString(),
-  };
+  sessions: SessionsService;
+  loginThrottle: LoginThrottle;
 }
 
 function invalidCredentials(): AppError {
   // One answer for an unknown email, a wrong password and a disabled account,
   // so the response does not tell which emails are registered.
-  return new AppError(401, 'invalid_credentials', 'Incorrect email or password.', {
-    headers: { 'WWW-Authenticate': 'Bearer' },
-  });
+  return new AppError(401, 'invalid_credentials', 'Incorrect email or password.');
+}
+
+function wrongPassword(): AppError {
+  // 403, not 401: the bearer token is fine, and clients treat 401 as "log in again".
+  return new AppError(403, 'wrong_password', 'The password is not correct; nothing was changed.');
 }
 
 export class UsersService {
   constructor(private readonly deps: UsersServiceDeps) {}
 
-  async register(input: RegisterRequest): Promise<UserView> {
-    assertWellFormed(input.password, '/body/password');
+  async register(input: RegisterRequest, client: ClientInfo): Promise<UserView> {
+    const email = normalizeEmail(input.email);
+    assertAcceptablePassword(input.password, email, '/body/password');
     const { em, passwords } = this.deps;
     const user = em.create(UserSchema, {
-      email: normalizeEmail(input.email),
+      email,
       passwordHash: await passwords.hash(input.password),
       fullName: input.full_name ?? null,
       role: 'member',
@@ -57,36 +51,95 @@ export class UsersService {
       await em.persistAndFlush(user);
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
+        em.clear();
         throw new AppError(409, 'email_taken', 'An account with this email already exists.');
       }
       throw error;
     }
+    recordAudit(em, { event: 'user_registered', userId: user.id, client });
+    await em.flush();
     return toUserView(user);
   }
 
-  async login(email: string, password: string): Promise<TokenResponse> {
-    const { em, passwords, accessTokens } = this.deps;
-    const user = await em.findOne(UserSchema, { email: normalizeEmail(email) });
+  async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenResponse> {
+    const { em, passwords, loginThrottle, sessions } = this.deps;
+    const email = normalizeEmail(rawEmail);
+    try {
+      await loginThrottle.assertAllowed(email, client.ip);
+    } catch (error) {
+      recordAudit(em, { event: 'login_throttled', userId: null, client, details: { email } });
+      await em.flush();
+      throw error;
+    }
+    const user = await em.findOne(UserSchema, { email });
     // Always run bcrypt, even for an unknown email: equal work, equal time.
     const matches = await passwords.verify(password, user?.passwordHash);
-    if (!user || !matches || !user.isActive) throw invalidCredentials();
-    return { access_token: accessTokens.issue(user.id), token_type: 'bearer', expires_in: accessTokens.ttlSeconds };
+    if (!user || !matches || !user.isActive) {
+      await loginThrottle.recordFailure(email, client.ip);
+      recordAudit(em, { event: 'login_failed', userId: user?.id ?? null, client, details: { email } });
+      await em.flush();
+      throw invalidCredentials();
+    }
+    await loginThrottle.recordSuccess(email);
+    const tokens = sessions.start(em, user.id, client);
+    recordAudit(em, { event: 'login_succeeded', userId: user.id, client });
+    await em.flush();
+    return tokens;
   }
 
-  /** The active user a verified token names, or undefined if it was deleted or disabled since. */
-  async findActiveUser(userId: number): Promise<UserView | undefined> {
-    const user = await this.deps.em.findOne(UserSchema, { id: userId, isActive: true });
-    return user ? toUserView(user) : undefined;
+  async updateProfile(userId: number, fullName: string | null, client: ClientInfo): Promise<UserView> {
+    const { em } = this.deps;
+    const user = await this.findOrFail(userId);
+    user.fullName = fullName;
+    recordAudit(em, { event: 'profile_updated', userId, client });
+    await em.flush();
+    return toUserView(user);
+  }
+
+  async changePassword(
+    userId: number,
+    sessionId: string,
+    currentPassword: string,
+    newPassword: string,
+    client: ClientInfo,
+  ): Promise<TokenResponse> {
+    const { passwords, sessions } = this.deps;
+    const user = await this.findOrFail(userId);
+    if (!(await passwords.verify(currentPassword, user.passwordHash))) throw wrongPassword();
+    assertAcceptablePassword(newPassword, user.email, '/body/new_password');
+    const passwordHash = await passwords.hash(newPassword);
+    return this.deps.em.transactional(async (em) => {
+      await em.nativeUpdate(UserSchema, { id: userId }, { passwordHash, updatedAt: new Date() });
+      await sessions.revokeAllOf(em, userId, 'password_changed', sessionId);
+      const tokens = await sessions.reissue(em, userId, sessionId);
+      recordAudit(em, { event: 'password_changed', userId, client });
+      await em.flush();
+      return tokens;
+    });
+  }
+
+  async deleteAccount(userId: number, password: string, client: ClientInfo): Promise<void> {
+    const { em, passwords } = this.deps;
+    const user = await this.findOrFail(userId);
+    if (!(await passwords.verify(password, user.passwordHash))) throw wrongPassword();
+    await assertKeepsAnActiveAdmin(em, user);
+    await deleteUserAndSessions(em, user, { event: 'user_deleted', userId, client });
+  }
+
+  private async findOrFail(userId: number): Promise<User> {
+    const user = await this.deps.em.findOne(UserSchema, { id: userId });
+    // Authentication found this user a moment ago; gone now means deleted meanwhile.
+    if (!user) throw invalidToken('The account no longer exists.');
+    return user;
   }
 }
 
-/** Lone UTF-16 surrogates cannot be encoded, so two different ones would hash alike. */
-const LONE_SURROGATE = /\p{Cs}/u;
-
-function assertWellFormed(value: string, path: string): void {
-  if (LONE_SURROGATE.test(value)) {
-    throw new AppError(422, 'validation_failed', 'The request has invalid fields.', {
-      errors: [{ path, message: 'must be well-formed Unicode text' }],
-    });
-  }
+/** Sessions and refresh tokens go with the row (ON DELETE CASCADE); the audit trail stays. */
+export async function deleteUserAndSessions(em: EntityManager, user: User, audit: Parameters<typeof recordAudit>[1]): Promise<void> {
+  await em.transactional(async (tx) => {
+    await tx.nativeDelete(UserSchema, { id: user.id });
+    recordAudit(tx, { ...audit, details: { ...audit.details, email: user.email } });
+    await tx.flush();
+  });
+  em.clear();
 }

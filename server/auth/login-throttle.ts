@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
+
+export interface LoginLimiters {
+  /** Failed logins per account (keyed by a hash of the normalised email). */
+  account: RateLimiterAbstract;
+  /** Failed logins per client address. */
+  ip: RateLimiterAbstract;
+}
+
+/**
+ * In-process counters: right for one instance. Any RateLimiterAbstract with
+ * the same options (e.g. rate-limiter-flexible's Redis store) can be passed
+ * to LoginThrottle instead, so several instances count together.
+ */
+export function memoryLoginLimiters(settings: Config['loginThrottle']): LoginLimiters {
+  return {
+    account: new RateLimiterMemory({ keyPrefix: 'login-account', points: settings.accountMaxFailures, duration: settings.accountWindowSeconds }),
+    ip: new RateLimiterMemory({ keyPrefix: 'login-ip', points: settings.ipMaxFailures, duration: settings.ipWindowSeconds }),
+  };
+}
+
+/**
+ * Counts failed logins, not attempts: a user who types the right password is
+ * never slowed down, but once an account or an address has used up its
+ * failures, every attempt — even with the right password — gets 429 until the
+ * window ends. One account's lock never touches another account.
+ */
+export class LoginThrottle {
+  constructor(private readonly limiters: LoginLimiters) {}
+
+  async assertAllowed(email: string, ip: string | null): Promise<void> {
+    const checks = [this.blockedFor(this.limiters.account, accountKey(email))];
+    if (ip) checks.push(this.blockedFor(this.limiters.ip, ip));
+    const waits = (await Promise.all(checks)).filter((ms): ms is number => ms !== undefined);
+    if (waits.length > 0) throw tooManyFailures(Math.max(...waits));
+  }
+
+  async recordFailure(email: string, ip: string | null): Promise<void> {
+    const fines = [this.limiters.account.penalty(accountKey(email), 1)];
+    if (ip) fines.push(this.limiters.ip.penalty(ip, 1));
+    await Promise.all(fines);
+  }
+
+  async recordSuccess(email: string): Promise<void> {
+    await this.limiters.account.delete(accountKey(email));
+  }
+
+  private async blockedFor(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {
+    const state = await limiter.get(key);
+    if (!state || state.consumedPoints < limiter.points) return undefined;
+    return state.msBeforeNext;
+  }
+}
+
+/** Hashed so a shared store never holds the list of emails people tried. */
+function accountKey(email: string): string {
+  return createHash('sha256').update(email).digest('base64url');
+}
+
+export function tooManyFailures(msBeforeNext: number): AppError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError(429, 'too_many_login_failures', `Too many failed logins. Try again in ${seconds} seconds.`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
+}

@@ -1,0 +1,26 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { AppError } from '../errors.js';
+
+// zxcvbn-ts's list of the ~49,000 most common passwords (from leaked-password
+// corpora), maintained as an npm package rather than copied here.
+const COMMON_PASSWORDS = new Set(dictionary['passwords-common'].map((password) => password.toLowerCase()));
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Rules the spec cannot state: length and type are the contract's (checked by
+ * the validator); these need the password list and the account's email.
+ */
+export function assertAcceptablePassword(password: string, email: string, path: string): void {
+  // Lone UTF-16 surrogates cannot be encoded, so two different ones would hash alike.
+  if (LONE_SURROGATE.test(password)) throw weakPassword(path, 'must be well-formed Unicode text', 'validation_failed');
+  const normalized = password.normalize('NFKC').trim().toLowerCase();
+  const address = email.trim().toLowerCase();
+  if (normalized === address || normalized === address.split('@')[0]) {
+    throw weakPassword(path, 'must not be your email address');
+  }
+  if (COMMON_PASSWORDS.has(normalized)) throw weakPassword(path, 'is one of the most common passwords; choose another');
+}
+
+function weakPassword(path: string, message: string, code = 'weak_password'): AppError {
+  return new AppError(422, code, 'The password is not acceptable.', { errors: [{ path, message }] });
+}

@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import type { components } from '../../../generated/openapi.js';
+import type { AccessTokens } from '../../auth/access-tokens.js';
+import type { RefreshTokenCodec } from '../../auth/refresh-tokens.js';
+import type { Config } from '../../config.js';
+import { RefreshTokenSchema } from '../../db/entities/refresh-token.entity.js';
+import { SessionSchema, type Session } from '../../db/entities/session.entity.js';
+import { UserSchema } from '../../db/entities/user.entity.js';
+import type { EntityManager } from '../../db/orm.js';
+import { AppError } from '../../errors.js';
+import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
+import { toUserView, type UserView } from '../users/user-view.js';
+
+type TokenResponse = components['schemas']['TokenResponse'];
+type SessionView = components['schemas']['Session'];
+export type LogoutScope = 'current' | 'others' | 'all';
+export type RevocationReason = 'logout' | 'revoked' | 'refresh_token_reused' | 'password_changed' | 'deactivated' | 'demoted';
+
+export interface SessionsServiceDeps {
+  em: EntityManager;
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokenCodec;
+  settings: Config['sessions'];
+}
+
+/**
+ * Sessions are refresh-token families. Each refresh spends its token and
+ * issues the successor; a spent token shown again inside the grace window
+ * gets that same successor (two tabs refreshing at once), after it the whole
+ * family is revoked, because someone holds a copy they should not.
+ */
+export class SessionsService {
+  constructor(private readonly deps: SessionsServiceDeps) {}
+
+  /** Starts a session at login; `em` lets the caller put it in its own transaction. */
+  start(em: EntityManager, userId: number, client: ClientInfo): TokenResponse {
+    const { refreshTokens, settings } = this.deps;
+    const now = new Date();
+    const absoluteExpiresAt = addSeconds(now, settings.absoluteTtlSeconds);
+    const session = em.create(SessionSchema, {
+      id: randomUUID(),
+      user: em.getReference(UserSchema, userId),
+      createdAt: now,
+      lastUsedAt: now,
+      idleExpiresAt: earliest(addSeconds(now, settings.idleTtlSeconds), absoluteExpiresAt),
+      absoluteExpiresAt,
+      revokedAt: null,
+      revokedReason: null,
+      userAgent: client.userAgent,
+      ip: client.ip,
+    });
+    const refreshToken = refreshTokens.generate();
+    em.create(RefreshTokenSchema, { session, tokenHash: refreshTokens.hash(refreshToken), createdAt: now, spentAt: null });
+    return this.tokenPair(userId, session.id, refreshToken);
+  }
+
+  async refresh(refreshToken: string, client: ClientInfo): Promise<TokenResponse> {
+    const outcome = await this.deps.em.transactional((em) => this.rotate(em, refreshToken, client));
+    // Thrown after the transaction commits, so the revocation it recorded stays.
+    if (outcome.kind === 'reused') {
+      throw new AppError(401, 'refresh_token_reused', 'This refresh token was already used; the session has been ended for safety. Log in again.');
+    }
+    return outcome.tokens;
+  }
+
+  private async rotate(
+    em: EntityManager,
+    refreshToken: string,
+    client: ClientInfo,
+  ): Promise<{ kind: 'issued'; tokens: TokenResponse } | { kind: 'reused' }> {
+    const { refreshTokens, settings } = this.deps;
+    const record = await em.findOne(RefreshTokenSchema, { tokenHash: refreshTokens.hash(refreshToken) }, { populate: ['session', 'session.user'] });
+    const now = new Date();
+    const session = record?.session;
+    if (!record || !session || !isLive(session, now) || !session.user.isActive) throw invalidRefreshToken();
+    const userId = session.user.id;
+    const successor = refreshTokens.successorOf(refreshToken);
+
+    // The conditional update is the arbiter: of two racing refreshes exactly
+    // one changes the row, so a token never has two live successors.
+    const won = await em.nativeUpdate(RefreshTokenSchema, { id: record.id, spentAt: null }, { spentAt: now });
+    if (won === 1) {
+      em.create(RefreshTokenSchema, { session, tokenHash: refreshTokens.hash(successor), createdAt: now, spentAt: null });
+      session.lastUsedAt = now;
+      session.idleExpiresAt = earliest(addSeconds(now, settings.idleTtlSeconds), session.absoluteExpiresAt);
+      recordAudit(em, { event: 'tokens_refreshed', userId, client, details: { session_id: session.id } });
+      await em.flush();
+      return { kind: 'issued', tokens: this.tokenPair(userId, session.id, successor) };
+    }
+
+    await em.refresh(record);
+    const spentAt = record.spentAt ?? now;
+    if (now.getTime() - spentAt.getTime() <= settings.reuseGraceSeconds * 1000) {
+      return { kind: 'issued', tokens: this.tokenPair(userId, session.id, successor) };
+    }
+    await this.revokeWhere(em, { id: session.id }, 'refresh_token_reused');
+    recordAudit(em, { event: 'refresh_token_reused', userId, client, details: { session_id: session.id } });
+    await em.flush();
+    return { kind: 'reused' };
+  }
+
+  /**
+   * The user and session a verified access token names, if both still stand.
+   * Run on every authenticated request: this is what makes logout, deletion
+   * and deactivation take effect at once rather than at the token's `exp`.
+   */
+  async authenticate(userId: number, sessionId: string): Promise<UserView | undefined> {
+    const session = await this.deps.em.findOne(SessionSchema, { id: sessionId, user: userId, revokedAt: null }, { populate: ['user'] });
+    if (!session || !session.user.isActive || session.absoluteExpiresAt.getTime() <= Date.now()) return undefined;
+    return toUserView(session.user);
+  }
+
+  async list(userId: number, currentSessionId: string): Promise<SessionView[]> {
+    const now = new Date();
+    const sessions = await this.deps.em.find(
+      SessionSchema,
+      { user: userId, revokedAt: null, idleExpiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } },
+      { orderBy: { createdAt: 'desc' } },
+    );
+    return sessions.map((session) => ({
+      id: session.id,
+      created_at: session.createdAt.toISOString(),
+      last_used_at: session.lastUsedAt.toISOString(),
+      expires_at: session.idleExpiresAt.toISOString(),
+      user_agent: session.userAgent ?? null,
+      ip: session.ip ?? null,
+      current: session.id === currentSessionId,
+    }));
+  }
+
+  async logOut(userId: number, currentSessionId: string, scope: LogoutScope, client: ClientInfo): Promise<void> {
+    const { em } = this.deps;
+    const which = scope === 'current' ? { id: currentSessionId } : scope === 'others' ? { id: { $ne: currentSessionId } } : {};
+    const ended = await this.revokeWhere(em, { user: userId, ...which }, 'logout');
+    recordAudit(em, { event: 'logged_out', userId, client, details: { scope, sessions: ended } });
+    await em.flush();
+  }
+
+  async revokeOne(userId: number, sessionId: string, client: ClientInfo): Promise<void> {
+    const { em } = this.deps;
+    const ended = await this.revokeWhere(em, { id: sessionId, user: userId }, 'revoked');
+    // Another user's session id gets the same answer as an unknown one.
+    if (ended === 0) throw new AppError(404, 'session_not_found', 'You have no live session with this id.');
+    recordAudit(em, { event: 'session_revoked', userId, client, details: { session_id: sessionId } });
+    await em.flush();
+  }
+
+  /** Ends every live session of a user (all but `exceptSessionId`, when given). */
+  revokeAllOf(em: EntityManager, userId: number, reason: RevocationReason, exceptSessionId?: string): Promise<number> {
+    return this.revokeWhere(em, exceptSessionId ? { user: userId, id: { $ne: exceptSessionId } } : { user: userId }, reason);
+  }
+
+  /** Replaces a session's refresh tokens with a new one (after a password change). */
+  async reissue(em: EntityManager, userId: number, sessionId: string): Promise<TokenResponse> {
+    const { refreshTokens } = this.deps;
+    await em.nativeDelete(RefreshTokenSchema, { session: sessionId });
+    const refreshToken = refreshTokens.generate();
+    em.create(RefreshTokenSchema, {
+      session: em.getReference(SessionSchema, sessionId),
+      tokenHash: refreshTokens.hash(refreshToken),
+      createdAt: new Date(),
+      spentAt: null,
+    });
+    return this.tokenPair(userId, sessionId, refreshToken);
+  }
+
+  private revokeWhere(em: EntityManager, where: Record<string, unknown>, reason: RevocationReason): Promise<number> {
+    return em.nativeUpdate(SessionSchema, { ...where, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+  }
+
+  private tokenPair(userId: number, sessionId: string, refreshToken: string): TokenResponse {
+    const { accessTokens } = this.deps;
+    return {
+      access_token: accessTokens.issue(userId, sessionId),
+      token_type: 'bearer',
+      expires_in: accessTokens.ttlSeconds,
+      refresh_token: refreshToken,
+    };
+  }
+}
+
+function isLive(session: Session, now: Date): boolean {
+  return session.revokedAt == null && session.idleExpiresAt > now && session.absoluteExpiresAt > now;
+}
+
+function invalidRefreshToken(): AppError {
+  return new AppError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked. Log in again.');
+}
+
+function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}
+
+function earliest(a: Date, b: Date): Date {
+  return a < b ? a : b;
+}
