@@ -13,19 +13,22 @@ import { migrateToLatest, openDatabase, type Orm } from './db/orm.js';
 import { adminHandlers } from './features/admin/admin.handlers.js';
 import { AdminService } from './features/admin/admin.service.js';
 import { healthHandlers } from './features/health/health.handlers.js';
+import { metricsHandlers } from './features/metrics/metrics.handlers.js';
 import { sessionsHandlers } from './features/sessions/sessions.handlers.js';
 import { SessionsService } from './features/sessions/sessions.service.js';
 import { usersHandlers } from './features/users/users.handlers.js';
 import { UsersService } from './features/users/users.service.js';
-import { accessLog } from './http/access-log.js';
 import { authenticateBearer } from './http/authenticate.js';
 import { docsRoutes } from './http/docs.js';
 import { errorHandler } from './http/error-handler.js';
 import { openapiValidator } from './http/openapi-validator.js';
 import { requestContext } from './http/request-context.js';
+import { observeRequests } from './http/observe-requests.js';
+import { requestId } from './http/request-id.js';
 import { createRouter } from './http/router.js';
 import type { AppState, OperationHandlers } from './http/state.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
 
 export interface RunningApp {
   app: Koa<AppState>;
@@ -63,12 +66,14 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const loginThrottle = new LoginThrottle(options.loginLimiters ?? memoryLoginLimiters(config.loginThrottle));
   const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle });
   const admin = new AdminService({ em: orm.em, sessions });
+  const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
 
   const handlers: OperationHandlers = {
     ...usersHandlers(users),
     ...sessionsHandlers(sessions),
     ...adminHandlers(admin),
     ...healthHandlers(),
+    ...metricsHandlers(metrics),
   };
   const router = createRouter(spec.document, handlers);
   const docs = docsRoutes(spec);
@@ -78,8 +83,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   // left-most entry a client can write itself.
   const app = new Koa<AppState>({ proxy: config.trustProxyHops > 0, maxIpsCount: config.trustProxyHops });
   app.silent = true;
-  app.on('error', (error: unknown) => logger.error({ err: error }, 'unhandled error'));
-  app.use(accessLog(logger));
+  app.on('error', (error: unknown, ctx?: { state?: AppState }) =>
+    logger.error({ err: error, requestId: ctx?.state?.requestId }, 'unhandled error'),
+  );
+  app.use(requestId());
+  app.use(observeRequests(logger, metrics));
   app.use(errorHandler());
   app.use(docs.routes());
   app.use(

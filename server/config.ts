@@ -41,6 +41,8 @@ export interface Config {
   /** Validate every response against openapi.yaml (on in tests; costs time in production). */
   validateResponses: boolean;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** Serve Prometheus metrics at /metrics. */
+  metricsEnabled: boolean;
 }
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgresql'; url: string };
@@ -124,6 +126,7 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     passwordPepper: read.string('PASSWORD_PEPPER', DEFAULT_PEPPER),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     validateResponses: read.boolean('VALIDATE_RESPONSES', false),
+    metricsEnabled: read.boolean('METRICS_ENABLED', true),
     logLevel: read.oneOf('LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
   };
 

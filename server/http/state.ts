@@ -5,6 +5,8 @@ import type { components, operations } from '../../generated/openapi.js';
 
 /** What the middleware chain learns about a request, for the handlers after it. */
 export interface AppState {
+  /** Set first: the caller's sane X-Request-Id or a new one; echoed back and logged. */
+  requestId?: string;
   /** Set by the OpenAPI validator once the request matched an operation. */
   operationId?: string;
   query?: Record<string, unknown>;

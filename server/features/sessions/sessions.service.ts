@@ -110,6 +110,12 @@ export class SessionsService {
     return toUserView(session.user);
   }
 
+  /** Sessions neither revoked nor expired, across all users (for the metrics gauge). */
+  countActive(): Promise<number> {
+    const now = new Date();
+    return this.deps.em.fork().count(SessionSchema, { revokedAt: null, idleExpiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } });
+  }
+
   async list(userId: number, currentSessionId: string): Promise<SessionView[]> {
     const now = new Date();
     const sessions = await this.deps.em.find(
