@@ -21,6 +21,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json openapi.yaml ./
+# The docs pages (HTML, Swagger UI config) are read from here at start.
+COPY --chown=node:node server/http/docs ./server/http/docs
 USER node
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=2s CMD node -e "fetch('http://127.0.0.1:8000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
