@@ -1,0 +1,337 @@
+/**
+ * `npm run bench`: starts the real server (fresh SQLite file, production settings) and a bare node:http baseline as
+ * child processes, loads each scenario after a warm-up, prints one table with PASS/MISS per target, then runs the
+ * CLI's bench (bench/cli.ts) if it exists. Exits 1 only when something fails to run, never for a missed target.
+ *
+ *   npm run bench -- --duration 10 --connections 32 [--tool wrk|autocannon] [--only me,login]
+ *
+ * More options for experiments: --warmup <s>, --bcrypt-connections <n>, --root <dir> (a project copy whose
+ * dist/server/main.js to run), --server-env KEY=VALUE (repeatable), --cpu-prof-dir <dir>, --no-cli.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import bcrypt from 'bcrypt';
+import { signHs256 } from './hs256.js';
+import { defaultTool, runLoad, type LoadResult, type LoadSpec, type Tool } from './load.js';
+import { freePort, killAll, killChildrenOnExit, launch, startServer, stop, type RunningServer } from './processes.js';
+import { renderTable, SCENARIOS, type Row, type ScenarioId } from './report.js';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const BCRYPT_ROUNDS = 12;
+/** /me while logins run: a steady trickle (connections × rate), so its latency shows interference, not its own queue. */
+const PACED = { connections: 8, ratePerConnection: 25 };
+const PASSWORD = 'correct horse battery staple';
+
+export interface BenchOptions {
+  durationSec: number;
+  warmupSec: number;
+  connections: number;
+  bcryptConnections: number;
+  tool: Tool;
+  root: string;
+  only: Set<ScenarioId>;
+  serverEnv: Record<string, string>;
+  cpuProfDir?: string;
+  secret: string;
+}
+
+function parseOptions(): BenchOptions & { cli: boolean } {
+  const { values } = parseArgs({
+    options: {
+      duration: { type: 'string', default: '10' },
+      warmup: { type: 'string', default: '2' },
+      connections: { type: 'string', default: '32' },
+      'bcrypt-connections': { type: 'string', default: String(availableParallelism() * 4) },
+      tool: { type: 'string', default: defaultTool() },
+      root: { type: 'string', default: repoRoot },
+      only: { type: 'string' },
+      'server-env': { type: 'string', multiple: true, default: [] },
+      'cpu-prof-dir': { type: 'string' },
+      'no-cli': { type: 'boolean', default: false },
+    },
+  });
+  const positive = (name: string, text: string) => {
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 1) throw new UsageError(`--${name} must be a whole number ≥ 1 (got "${text}")`);
+    return value;
+  };
+  const tool = values.tool;
+  if (tool !== 'wrk' && tool !== 'autocannon') throw new UsageError(`--tool must be wrk or autocannon (got "${tool}")`);
+  const known = Object.keys(SCENARIOS);
+  const only = (values.only ?? known.join(',')).split(',').map((id) => id.trim());
+  const unknown = only.filter((id) => !known.includes(id));
+  if (unknown.length > 0) throw new UsageError(`--only takes ${known.join(', ')} (got ${unknown.join(', ')})`);
+  const serverEnv: Record<string, string> = {};
+  for (const pair of values['server-env']) {
+    const at = pair.indexOf('=');
+    if (at < 1) throw new UsageError(`--server-env takes KEY=VALUE (got "${pair}")`);
+    serverEnv[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return {
+    durationSec: positive('duration', values.duration),
+    warmupSec: Number(values.warmup) >= 0 ? Number(values.warmup) : 2,
+    connections: positive('connections', values.connections),
+    bcryptConnections: positive('bcrypt-connections', values['bcrypt-connections']),
+    tool,
+    root: resolve(values.root),
+    only: new Set(only.filter((id): id is ScenarioId => id in SCENARIOS)),
+    serverEnv,
+    cpuProfDir: values['cpu-prof-dir'] === undefined ? undefined : resolve(values['cpu-prof-dir']),
+    secret: randomBytes(48).toString('base64'),
+    cli: !values['no-cli'],
+  };
+}
+
+class UsageError extends Error {}
+
+/** Time of one bcrypt hash at `rounds`, median of a few, on this machine with nothing else running. */
+async function measureBcrypt(rounds: number): Promise<number> {
+  await bcrypt.hash('warm-up', rounds);
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    await bcrypt.hash(`password-${i}`, rounds);
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] ?? 0;
+}
+
+/** Warms up with the same load, then measures. */
+function measure(options: BenchOptions, spec: Omit<LoadSpec, 'durationSec'>, tool = options.tool): Promise<LoadResult> {
+  return runLoad(tool, { ...spec, durationSec: options.durationSec }, options.warmupSec);
+}
+
+/**
+ * Waits until the server answers /me quickly again. A stopped load generator abandons its in-flight logins, but
+ * the server still runs their hashes, and they would slow whatever is measured next.
+ */
+async function settle(meUrl: string, token: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let fast = 0;
+  while (fast < 3 && Date.now() < deadline) {
+    const started = performance.now();
+    const response = await fetch(meUrl, { headers: { Authorization: `Bearer ${token}` } });
+    await response.arrayBuffer();
+    fast = performance.now() - started < 50 ? fast + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+function loadNote(): string {
+  return `load avg ${loadavg()[0]?.toFixed(1)}`;
+}
+
+async function startRealServer(label: string, env: NodeJS.ProcessEnv, options: BenchOptions): Promise<RunningServer> {
+  const port = await freePort();
+  const profile = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : [];
+  return startServer(label, process.execPath, [...profile, join(options.root, 'dist/server/main.js')], {
+    cwd: options.root,
+    port,
+    readyPath: '/healthz',
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      JWT_SECRET: options.secret,
+      BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
+      LOG_LEVEL: 'warn',
+      ...env,
+      ...options.serverEnv,
+    },
+  });
+}
+
+async function post(url: string, body: object): Promise<{ status: number; json: unknown }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = text;
+  }
+  return { status: response.status, json };
+}
+
+/** Registers and logs in one user; the bench's /me requests carry its token. */
+async function signUp(url: string): Promise<{ email: string; token: string }> {
+  const email = `bench-${randomBytes(6).toString('hex')}@example.com`;
+  const registered = await post(`${url}/api/v1/users/register`, { email, password: PASSWORD, full_name: 'Bench User' });
+  if (registered.status !== 201) throw new Error(`register answered ${registered.status}: ${JSON.stringify(registered.json)}`);
+  const login = await post(`${url}/api/v1/users/login`, { email, password: PASSWORD });
+  const token = typeof login.json === 'object' && login.json !== null && 'access_token' in login.json ? login.json.access_token : undefined;
+  if (login.status !== 200 || typeof token !== 'string') throw new Error(`login answered ${login.status}: ${JSON.stringify(login.json)}`);
+  return { email, token };
+}
+
+/**
+ * Every scenario against one server configuration, e.g. `benchServer('sqlite', { DATABASE_URL })`; a
+ * PostgreSQL column is one more call with its DATABASE_URL.
+ */
+export async function benchServer(label: string, env: NodeJS.ProcessEnv, options: BenchOptions): Promise<Row[]> {
+  const server = await startRealServer(label, env, options);
+  try {
+    const { url } = server;
+    const { email, token } = await signUp(url);
+    const json = { 'Content-Type': 'application/json' };
+    const me: Omit<LoadSpec, 'durationSec'> = {
+      url: `${url}/api/v1/users/me`,
+      method: 'GET',
+      headers: { Authorization: `Bearer ${token}` },
+      connections: options.connections,
+      serverPid: server.child.pid,
+    };
+    const paced = { ...me, ...PACED };
+    const login: Omit<LoadSpec, 'durationSec'> = {
+      url: `${url}/api/v1/users/login`,
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email, password: PASSWORD }),
+      connections: options.bcryptConnections,
+      serverPid: server.child.pid,
+    };
+    const register: Omit<LoadSpec, 'durationSec'> = {
+      url: `${url}/api/v1/users/register`,
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ email: 'load-{n}@example.com', password: PASSWORD }),
+      connections: options.bcryptConnections,
+      serverPid: server.child.pid,
+    };
+
+    const rows: Row[] = [];
+    const wanted = (id: ScenarioId) => options.only.has(id);
+    const progress = (id: ScenarioId) => console.error(`  ${label}: ${SCENARIOS[id].title}…`);
+    const scenario = async (id: ScenarioId, run: () => Promise<{ result: LoadResult; note?: string }>) => {
+      if (!wanted(id)) return;
+      progress(id);
+      await settle(me.url, token);
+      const before = loadNote();
+      const { result, note } = await run();
+      rows.push({ scenario: id, result, note: [note, before].filter(Boolean).join('; ') });
+    };
+    await scenario('me', async () => ({ result: await measure(options, me) }));
+    await scenario('me-paced', async () => ({ result: await measure(options, paced) }));
+    await scenario('login', async () => ({ result: await measure(options, login, 'autocannon') }));
+    await scenario('register', async () => ({ result: await measure(options, register, 'autocannon') }));
+    await scenario('me-under-login', async () => {
+      // Logins start first and end last, so every /me request of the measured window meets a saturated bcrypt.
+      const lead = 2;
+      // Both loads share the server, so neither gets a CPU-per-request figure.
+      const logins = runLoad('autocannon', { ...login, serverPid: undefined, durationSec: options.warmupSec + options.durationSec + 1 }, lead);
+      await new Promise((resolve) => setTimeout(resolve, lead * 1000));
+      const result = await measure(options, { ...paced, serverPid: undefined });
+      return { result, note: `logins meanwhile ${(await logins).rps.toFixed(1)}/s` };
+    });
+    return rows;
+  } finally {
+    await stop(server.child);
+  }
+}
+
+/** The CLI engineer's bench, when it exists, against a fresh server of its own; its output passes straight through. */
+async function runCliBench(options: BenchOptions, env: NodeJS.ProcessEnv): Promise<number> {
+  const script = join(options.root, 'bench/cli.ts');
+  if (!existsSync(script)) return 0;
+  console.log('\n## bench/cli.ts\n');
+  const server = await startRealServer('sqlite (cli)', env, options);
+  try {
+    const { email, token } = await signUp(server.url);
+    const child = launch(process.execPath, ['--import', 'tsx', script], {
+      cwd: options.root,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        BENCH_API_URL: server.url,
+        BENCH_ACCESS_TOKEN: token,
+        BENCH_EMAIL: email,
+        BENCH_PASSWORD: PASSWORD,
+        BENCH_DURATION: String(options.durationSec),
+        BENCH_CONNECTIONS: String(options.connections),
+      },
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return code ?? 1;
+  } finally {
+    await stop(server.child);
+  }
+}
+
+async function main(): Promise<number> {
+  killChildrenOnExit();
+  const options = parseOptions();
+  const cores = availableParallelism();
+  const main = join(options.root, 'dist/server/main.js');
+  if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+
+  console.error(`bench: ${options.tool}, ${options.durationSec} s per scenario after ${options.warmupSec} s warm-up`);
+  const hashMs = await measureBcrypt(BCRYPT_ROUNDS);
+  const bcryptCeilingRps = (cores * 1000) / hashMs;
+
+  const dataDir = await mkdtemp(join(tmpdir(), 'authapi-bench-'));
+  try {
+    const key = Buffer.from(options.secret, 'utf8');
+    const basePort = await freePort();
+    const baselineServer = await startServer('baseline', process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/baseline-server.ts')], {
+      cwd: repoRoot,
+      port: basePort,
+      readyPath: '/',
+      env: { PATH: process.env.PATH, PORT: String(basePort), JWT_SECRET: options.secret },
+    });
+    console.error('  baseline…');
+    const baseline = await measure(options, {
+      url: `${baselineServer.url}/api/v1/users/me`,
+      method: 'GET',
+      headers: { Authorization: `Bearer ${signHs256(key, '1', 3600)}` },
+      connections: options.connections,
+      serverPid: baselineServer.child.pid,
+    });
+    await stop(baselineServer.child);
+
+    const sqliteEnv = { DATABASE_URL: `sqlite:///${join(dataDir, 'bench.db')}` };
+    const servers = [{ label: 'sqlite', rows: await benchServer('sqlite', sqliteEnv, options) }];
+
+    const load: Partial<Record<ScenarioId, string>> = {
+      me: `${options.connections} conns`,
+      login: `${options.bcryptConnections} conns`,
+      register: `${options.bcryptConnections} conns`,
+      'me-paced': `${PACED.connections}×${PACED.ratePerConnection}/s`,
+      'me-under-login': `${PACED.connections}×${PACED.ratePerConnection}/s + ${options.bcryptConnections} login conns`,
+    };
+    const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+    console.log(`\nMachine: ${cores} cores (${cpu}), Node ${process.version}; load: ${options.tool}; ${options.durationSec} s per scenario`);
+    console.log(`bcrypt cost ${BCRYPT_ROUNDS}: one hash ${hashMs.toFixed(0)} ms → ceiling ${cores} ÷ ${(hashMs / 1000).toFixed(3)} s = ${bcryptCeilingRps.toFixed(1)} req/s\n`);
+    console.log(renderTable({ baseline, bcryptCeilingRps }, servers, load));
+
+    if (options.cli) {
+      const code = await runCliBench(options, { DATABASE_URL: `sqlite:///${join(dataDir, 'cli.db')}` });
+      if (code !== 0) {
+        console.error(`bench/cli.ts exited with ${code}`);
+        return 1;
+      }
+    }
+    return 0;
+  } finally {
+    await killAll();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    void killAll().finally(() => process.exit(1));
+  },
+);

@@ -1,0 +1,84 @@
+import { usageError } from './exit-codes.js';
+
+export interface PasswordSource {
+  /** `--password-stdin`: read everything on standard input instead of asking. */
+  fromStdin: boolean;
+  /** Ask twice and insist on a match (a typo in a new password would lock the user out). */
+  confirm: boolean;
+}
+
+/** Well above the API's 1024 characters; past this, stdin is a file piped by mistake, not a password. */
+const MAX_STDIN_BYTES = 64 * 1024;
+
+/**
+ * The password, from a no-echo prompt or from stdin; never from an argument,
+ * where `ps` and shell history would see it. Nothing here prints or keeps it.
+ */
+export async function readPassword(source: PasswordSource): Promise<string> {
+  if (source.fromStdin) return readPasswordFromStdin();
+  if (!process.stdin.isTTY) {
+    throw usageError('no terminal to ask for the password on, and --password-stdin was not given', [
+      'To pass the password from a script, pipe it in:',
+      `  printf '%s\\n' "$PASSWORD" | authcli login --email you@example.com --password-stdin`,
+    ]);
+  }
+  const password = await promptHidden('Password: ');
+  if (password === '') throw usageError('no password was typed');
+  if (source.confirm && (await promptHidden('Repeat password: ')) !== password) throw usageError('the passwords do not match');
+  return password;
+}
+
+async function readPasswordFromStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > MAX_STDIN_BYTES) throw usageError(`standard input is longer than ${MAX_STDIN_BYTES} bytes; expected one password`);
+    chunks.push(buffer);
+  }
+  // `echo` and here-strings add one line ending; it is not part of the password.
+  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+  if (password === '') throw usageError('--password-stdin was given but standard input was empty');
+  return password;
+}
+
+/** Arrow keys and other escape sequences arrive as `ESC [ …`; none of them is part of a password. */
+// eslint-disable-next-line no-control-regex -- matching the terminal's control sequences is the point
+const ESCAPE_SEQUENCE = /\u001b(\[[0-9;?]*[ -/]*[@-~]|.)?/g;
+
+/**
+ * Reads one line in raw mode, so the terminal echoes nothing (not even `*`,
+ * which would reveal the length). The prompt goes to stderr so that stdout
+ * stays clean for `--json`.
+ */
+function promptHidden(question: string): Promise<string> {
+  const input = process.stdin;
+  // Raw mode first: a fast typist (or a script driving a pty) could otherwise answer before echo is off.
+  input.setRawMode(true);
+  process.stderr.write(question);
+  input.setEncoding('utf8');
+  input.resume();
+  return new Promise<string>((resolve, reject) => {
+    let typed: string[] = [];
+    const finish = (then: () => void) => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stderr.write('\n');
+      then();
+    };
+    function onData(chunk: string): void {
+      for (const char of chunk.replace(ESCAPE_SEQUENCE, '')) {
+        if (char === '\r' || char === '\n') return finish(() => resolve(typed.join('')));
+        // Raw mode turns Ctrl-C into a byte; give it back its usual meaning once the terminal is restored.
+        if (char === '\u0003') return finish(() => process.kill(process.pid, 'SIGINT'));
+        if (char === '\u0004' && typed.length === 0) return finish(() => reject(usageError('no password was typed')));
+        if (char === '\u007f' || char === '\b') typed = typed.slice(0, -1);
+        else if (char === '\u0015') typed = [];
+        else if (char >= ' ') typed.push(char);
+      }
+    }
+    input.on('data', onData);
+  });
+}
