@@ -14,9 +14,9 @@ export interface StoredCredentials {
   user: { id: number; email: string };
   token_type: string;
   access_token: string;
-  /** ISO 8601. Checked before every use so an expired token reads as "not logged in", not as a server error. */
+  /** ISO 8601. Checked before every use, so an expired token is refreshed (or reads as "not logged in") rather than sent. */
   access_token_expires_at: string;
-  /** Kept when the server issues one, so a later version can refresh without asking for the password. */
+  /** Kept when the server issues one; spent and replaced by every refresh (see session.ts). */
   refresh_token?: string;
   saved_at: string;
 }

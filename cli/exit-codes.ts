@@ -14,10 +14,10 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Success, 'success'],
-  [ExitCode.ServerRefused, 'the server refused (its reason is printed on stderr), or an unexpected error'],
+  [ExitCode.ServerRefused, 'the server refused (its reason is on stderr), you declined to confirm, or an unexpected error'],
   [ExitCode.Usage, 'usage error: unknown command, missing or invalid option'],
   [ExitCode.ServerUnreachable, 'the server could not be reached'],
-  [ExitCode.NotLoggedIn, 'not logged in, or the stored token expired or was refused'],
+  [ExitCode.NotLoggedIn, 'not logged in, or the session expired or was ended: run authcli login'],
 ];
 
 /**

@@ -30,26 +30,60 @@ export function printLine(text: string): void {
   process.stdout.write(text + '\n');
 }
 
-export function printUser(user: User, options: { json: boolean }): void {
+export function printUser(user: User, options: { json: boolean; admin?: boolean }): void {
   if (options.json) return printJson(user);
-  printFields(userFields(user));
+  printFields(userFields(user, options.admin === true));
 }
 
-export function userFields(user: User): Array<readonly [string, string | number | null]> {
+/** `active` is shown to admins only: any account that can run `authcli me` is active. */
+export function userFields(user: User, withActive = false): Array<readonly [string, string | number | null]> {
   return [
     ['id', user.id],
     ['email', user.email],
     ['full name', user.full_name],
     ['role', user.role],
+    ...(withActive ? [['active', yesNo(user.is_active)] as const] : []),
     ['created', formatTime(user.created_at)],
   ];
 }
 
-/** `2025-11-26 05:21 UTC`: readable, unambiguous, and the same on every machine. */
-export function formatTime(iso: string): string {
+export type Cell = string | number | boolean | null;
+
+/**
+ * Columns padded to their widest cell, two spaces apart, headers in capitals
+ * (as `kubectl get` and `docker ps` print them). The last column is not
+ * padded, so free text there (a user agent) never adds trailing blanks.
+ */
+export function printTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): void {
+  const text = [headers.map((header) => header.toUpperCase()), ...rows.map((row) => row.map(cellText))];
+  const widths = headers.map((_, column) => Math.max(...text.map((row) => (row[column] ?? '').length)));
+  const lines = text.map((row) => row.map((cell, column) => (column === row.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd());
+  const [head = '', ...body] = lines;
+  process.stdout.write([paint(process.stdout, '1', head), ...body].join('\n') + '\n');
+}
+
+/** Under a table of one page: where it sits in the whole, and how to get the next. */
+export function printPageSummary(noun: string, offset: number, shown: number, total: number): void {
+  if (shown === 0) return printLine(total === 0 ? `No ${noun}.` : `No ${noun} at offset ${offset}; there are ${total}.`);
+  const next = offset + shown < total ? `; next page: --offset ${offset + shown}` : '';
+  printLine(`${noun} ${offset + 1}-${offset + shown} of ${total}${next}`);
+}
+
+function cellText(cell: Cell): string {
+  if (cell === null) return '-';
+  return typeof cell === 'boolean' ? yesNo(cell) : String(cell);
+}
+
+function yesNo(value: boolean): string {
+  return value ? 'yes' : 'no';
+}
+
+/** `2025-11-26 05:21 UTC`: readable, unambiguous, and the same on every machine. Seconds for logs, where order matters. */
+export function formatTime(iso: string, precision: 'minutes' | 'seconds' = 'minutes'): string {
   const time = new Date(iso);
   if (Number.isNaN(time.getTime())) return iso;
-  return time.toISOString().replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  const pattern = precision === 'minutes' ? /:\d\d(\.\d+)?Z$/ : /(\.\d+)?Z$/;
+  return time.toISOString().replace('T', ' ').replace(pattern, ' UTC');
 }
 
 /** Errors go to stderr, never with a stack: the message and its detail lines are written for people. */

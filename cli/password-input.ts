@@ -5,10 +5,15 @@ export interface PasswordSource {
   fromStdin: boolean;
   /** Ask twice and insist on a match (a typo in a new password would lock the user out). */
   confirm: boolean;
+  /** How to pipe the password into this command, shown when there is no terminal to ask on. */
+  example?: string;
 }
 
 /** Well above the API's 1024 characters; past this, stdin is a file piped by mistake, not a password. */
 const MAX_STDIN_BYTES = 64 * 1024;
+
+const LOGIN_EXAMPLE = `printf '%s\\n' "$PASSWORD" | authcli login --email you@example.com --password-stdin`;
+const PASSWD_EXAMPLE = `printf '%s\\n%s\\n' "$CURRENT_PASSWORD" "$NEW_PASSWORD" | authcli passwd --password-stdin`;
 
 /**
  * The password, from a no-echo prompt or from stdin; never from an argument,
@@ -16,31 +21,60 @@ const MAX_STDIN_BYTES = 64 * 1024;
  */
 export async function readPassword(source: PasswordSource): Promise<string> {
   if (source.fromStdin) return readPasswordFromStdin();
-  if (!process.stdin.isTTY) {
-    throw usageError('no terminal to ask for the password on, and --password-stdin was not given', [
-      'To pass the password from a script, pipe it in:',
-      `  printf '%s\\n' "$PASSWORD" | authcli login --email you@example.com --password-stdin`,
-    ]);
-  }
+  assertTerminal(source.example ?? LOGIN_EXAMPLE);
   const password = await promptHidden('Password: ');
   if (password === '') throw usageError('no password was typed');
   if (source.confirm && (await promptHidden('Repeat password: ')) !== password) throw usageError('the passwords do not match');
   return password;
 }
 
+/**
+ * `passwd`: the current password, then the new one (asked twice on a
+ * terminal). With --password-stdin, two lines: current first, new second.
+ */
+export async function readPasswordChange(fromStdin: boolean): Promise<{ current: string; replacement: string }> {
+  if (fromStdin) {
+    const lines = (await readStdin()).replace(/\r?\n$/, '').split(/\r?\n/);
+    const [current, replacement] = lines;
+    if (lines.length !== 2 || !current || !replacement) {
+      throw usageError('--password-stdin expects two lines: the current password, then the new one', [`e.g. ${PASSWD_EXAMPLE}`]);
+    }
+    return { current, replacement };
+  }
+  assertTerminal(PASSWD_EXAMPLE);
+  const current = await promptHidden('Current password: ');
+  if (current === '') throw usageError('no password was typed');
+  const replacement = await promptHidden('New password: ');
+  if (replacement === '') throw usageError('no new password was typed');
+  if ((await promptHidden('Repeat new password: ')) !== replacement) throw usageError('the new passwords do not match');
+  return { current, replacement };
+}
+
+function assertTerminal(example: string): void {
+  if (process.stdin.isTTY) return;
+  throw usageError('no terminal to ask for the password on, and --password-stdin was not given', [
+    'To pass the password from a script, pipe it in:',
+    `  ${example}`,
+  ]);
+}
+
 async function readPasswordFromStdin(): Promise<string> {
+  // `echo` and here-strings add one line ending; it is not part of the password.
+  const password = (await readStdin()).replace(/\r?\n$/, '');
+  if (password === '') throw usageError('--password-stdin was given but standard input was empty');
+  return password;
+}
+
+async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of process.stdin) {
     const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
     size += buffer.length;
-    if (size > MAX_STDIN_BYTES) throw usageError(`standard input is longer than ${MAX_STDIN_BYTES} bytes; expected one password`);
+    if (size > MAX_STDIN_BYTES) throw usageError(`standard input is longer than ${MAX_STDIN_BYTES} bytes; expected a password`);
     chunks.push(buffer);
   }
-  // `echo` and here-strings add one line ending; it is not part of the password.
-  const password = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-  if (password === '') throw usageError('--password-stdin was given but standard input was empty');
-  return password;
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Arrow keys and other escape sequences arrive as `ESC [ …`; none of them is part of a password. */

@@ -2,12 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import jwt from 'jsonwebtoken';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCliSandbox, fileMode, parseJson, type CliResult, type CliSandbox } from './helpers/cli.js';
-import { bearer, GOOD_PASSWORD, startTestServer, TEST_JWT_SECRET, uniqueEmail, type TestServer } from './helpers/server.js';
+import { cliLogin, createCliSandbox, EXIT, expireStoredToken, fileMode, parseJson, resignedToken, type CliResult, type CliSandbox } from './helpers/cli.js';
+import { bearer, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
-const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, notLoggedIn: 4 } as const;
 const ANSI_ESCAPE = '\u001b[';
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /** For the tests that start many processes or a server of their own: a busy CI machine can take several times longer. */
@@ -40,10 +38,7 @@ async function createAccount(options: { email?: string; fullName?: string } = {}
 }
 
 function login(email: string, options: { password?: string; args?: string[]; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {
-  return cli.run([...(options.args ?? []), 'login', '--email', email, '--password-stdin'], {
-    stdin: `${options.password ?? GOOD_PASSWORD}\n`,
-    env: options.env,
-  });
+  return cliLogin(cli, email, options);
 }
 
 async function loggedIn(options: { fullName?: string } = {}): Promise<{ email: string; id: number }> {
@@ -63,17 +58,6 @@ async function unreachableUrl(): Promise<string> {
   return `http://127.0.0.1:${address.port}`;
 }
 
-/**
- * The stored token re-signed with the test secret and a new `exp`, keeping
- * every other claim the server put in it: whatever the server checks besides
- * expiry (session ids included) still matches, so a 401 can only mean "expired".
- */
-function resignedToken(token: string, exp: number): string {
-  const payload: unknown = jwt.decode(token);
-  if (typeof payload !== 'object' || payload === null) throw new Error('not a JWT');
-  return jwt.sign({ ...payload, exp }, TEST_JWT_SECRET, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } });
-}
-
 function storedAccessToken(): string {
   const { content } = cli.readCredentials();
   if (typeof content.access_token !== 'string') throw new Error('no access_token stored');
@@ -89,7 +73,9 @@ describe('help, version and usage errors', () => {
     const result = await cli.run(['--help']);
     expect(result.code).toBe(EXIT.ok);
     expect(result.stderr).toBe('');
-    for (const command of ['register', 'login', 'me', 'token', 'logout']) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['register', 'login', 'me', 'token', 'logout', 'passwd', 'profile', 'sessions', 'delete-account', 'admin']) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    }
     expect(result.stdout).toContain('Examples:');
     expect(result.stdout).toContain('curl -H "Authorization: Bearer $(authcli token)"');
     expect(result.stdout).toContain('--base-url <url>');
@@ -97,7 +83,7 @@ describe('help, version and usage errors', () => {
   });
 
   it('each command has its own help with an example', async () => {
-    for (const command of ['register', 'login', 'me', 'token', 'logout']) {
+    for (const command of ['register', 'login', 'me', 'token', 'logout', 'passwd', 'profile', 'sessions', 'delete-account', 'admin']) {
       const result = await cli.run([command, '--help']);
       expect(result.code, command).toBe(EXIT.ok);
       expect(result.stdout, command).toContain(`Usage: authcli ${command}`);
@@ -297,10 +283,9 @@ describe('authcli me', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('a token past its stored expiry is "not logged in" (exit 4), not a server error', async () => {
+  it('a token past its stored expiry, with no refresh token to renew it, is "not logged in" (exit 4), not a server error', async () => {
     await loggedIn();
-    const { path, content } = cli.readCredentials();
-    cli.writeCredentials(path, { ...content, access_token_expires_at: new Date(Date.now() - 60_000).toISOString() });
+    expireStoredToken(cli, { refresh_token: undefined });
     for (const command of ['me', 'token']) {
       const result = await cli.run([command]);
       expect(result.code, command).toBe(EXIT.notLoggedIn);
@@ -309,9 +294,10 @@ describe('authcli me', () => {
     }
   });
 
-  it('a token the server finds expired is "not logged in" (exit 4), not a server error', async () => {
+  it('a token the server finds expired, with no refresh token to renew it, is "not logged in" (exit 4), not a server error', async () => {
     await loggedIn();
     const { path, content } = cli.readCredentials();
+    delete content.refresh_token;
     const stored = storedAccessToken();
     const now = Math.floor(Date.now() / 1000);
     // The re-signed token is accepted while it is live, so the 401 below is about expiry alone.
@@ -390,9 +376,9 @@ describe('authcli logout', () => {
     await loggedIn();
     const first = await cli.run(['logout', '--json']);
     expect(first.code, first.stderr).toBe(EXIT.ok);
-    expect(parseJson(first.stdout)).toEqual({ base_url: server.url, logged_out: true });
+    expect(parseJson(first.stdout)).toEqual({ base_url: server.url, logged_out: true, scope: 'current' });
     const second = await cli.run(['logout', '--json']);
-    expect(parseJson(second.stdout)).toEqual({ base_url: server.url, logged_out: false });
+    expect(parseJson(second.stdout)).toEqual({ base_url: server.url, logged_out: false, scope: 'current' });
   });
 
   it('still forgets a token the server already refuses', async () => {

@@ -4,7 +4,7 @@ import { saveCredentials } from '../credentials.js';
 import { formatTime, printFields, printJson } from '../output.js';
 import { readPassword } from '../password-input.js';
 import { serverRefused } from '../server-refusal.js';
-import { sessionFromLogin } from '../session.js';
+import { credentialsFromTokens } from '../session.js';
 
 export interface LoginOptions {
   email: string;
@@ -22,7 +22,7 @@ export async function run({ baseUrl }: CommandContext, options: LoginOptions): P
   const me = await createApiClient(baseUrl, { accessToken: login.data.access_token }).GET('/api/v1/users/me');
   if (!me.data) throw serverRefused(me.response, me.error);
 
-  const session = sessionFromLogin(baseUrl, login.data, me.data);
+  const session = credentialsFromTokens(baseUrl, login.data, me.data);
   saveCredentials(session);
   if (options.json) {
     printJson({ base_url: baseUrl, user: me.data, access_token_expires_at: session.access_token_expires_at });

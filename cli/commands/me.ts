@@ -1,4 +1,3 @@
-import { createApiClient } from '../client.js';
 import type { CommandContext } from '../command-context.js';
 import { printUser } from '../output.js';
 import { requireSession, sessionRefused } from '../session.js';
@@ -8,8 +7,8 @@ export interface MeOptions {
 }
 
 export async function run({ baseUrl }: CommandContext, options: MeOptions): Promise<void> {
-  const session = await requireSession(baseUrl);
-  const { data, error, response } = await createApiClient(baseUrl, { accessToken: session.access_token }).GET('/api/v1/users/me');
+  const { client } = await requireSession(baseUrl);
+  const { data, error, response } = await client.GET('/api/v1/users/me');
   if (!data) throw sessionRefused(baseUrl, response, error);
   printUser(data, { json: options.json === true });
 }

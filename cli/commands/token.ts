@@ -8,10 +8,11 @@ export interface TokenOptions {
 
 /**
  * The access token alone, for `curl -H "Authorization: Bearer $(authcli token)"`.
- * No request: it checks the stored expiry only, so it is instant inside `$(…)`.
+ * It checks the stored expiry only, so it is instant inside `$(…)`; the one
+ * request it may make is a refresh, when the token has (nearly) run out.
  */
 export async function run({ baseUrl }: CommandContext, options: TokenOptions): Promise<void> {
-  const session = await requireSession(baseUrl);
+  const session = (await requireSession(baseUrl)).credentials;
   if (!options.json) return printLine(session.access_token);
   printJson({
     access_token: session.access_token,

@@ -3,9 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import jwt from 'jsonwebtoken';
+import { GOOD_PASSWORD, TEST_JWT_SECRET } from './server.js';
 
 /** The built binary, exactly what `npx authcli` runs; `npm test` builds it first. */
 export const AUTHCLI_BIN = fileURLToPath(new URL('../../bin/authcli.js', import.meta.url));
+
+/** The documented exit codes (cli/exit-codes.ts), spelled out so a test reads as the contract. */
+export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, notLoggedIn: 4 } as const;
 
 export interface CliResult {
   /** The exit code; null only if the process was killed by a signal. */
@@ -83,6 +88,43 @@ export function createCliSandbox(baseUrl: string): CliSandbox {
   };
 }
 
+/** `authcli login --password-stdin` in this sandbox. */
+export function cliLogin(
+  cli: CliSandbox,
+  email: string,
+  options: { password?: string; args?: string[]; env?: Record<string, string | undefined> } = {},
+): Promise<CliResult> {
+  return cli.run([...(options.args ?? []), 'login', '--email', email, '--password-stdin'], {
+    stdin: `${options.password ?? GOOD_PASSWORD}\n`,
+    env: options.env,
+  });
+}
+
+/** The stored tokens of the one credentials file, read as strings (a test fails here if either is missing). */
+export function storedTokens(cli: CliSandbox): { path: string; content: Record<string, unknown>; accessToken: string; refreshToken: string } {
+  const { path, content } = cli.readCredentials();
+  const { access_token: accessToken, refresh_token: refreshToken } = content;
+  if (typeof accessToken !== 'string' || typeof refreshToken !== 'string') throw new Error(`no token pair stored in ${path}`);
+  return { path, content, accessToken, refreshToken };
+}
+
+/** Rewrites the stored expiry into the past, as if the access token had run out while the CLI was not running. */
+export function expireStoredToken(cli: CliSandbox, changes: Record<string, unknown> = {}): void {
+  const { path, content } = cli.readCredentials();
+  cli.writeCredentials(path, { ...content, access_token_expires_at: new Date(Date.now() - 60_000).toISOString(), ...changes });
+}
+
+/**
+ * The token re-signed with the test secret and a new `exp`, keeping every
+ * other claim the server put in it: whatever the server checks besides expiry
+ * (session ids included) still matches, so a 401 can only mean "expired".
+ */
+export function resignedToken(token: string, exp: number): string {
+  const payload: unknown = jwt.decode(token);
+  if (typeof payload !== 'object' || payload === null) throw new Error('not a JWT');
+  return jwt.sign({ ...payload, exp }, TEST_JWT_SECRET, { algorithm: 'HS256', header: { alg: 'HS256', typ: 'at+jwt' } });
+}
+
 export function fileMode(path: string): number {
   return statSync(path).mode & 0o777;
 }
@@ -107,7 +149,8 @@ function shellCommand(words: string[]): string {
   return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
 }
 
-const PROMPT = /password: $/i;
+/** A password prompt, or a yes/no confirmation. */
+const PROMPT = /(?:password: |\[y\/N\] )$/i;
 /** A hung child fails its test instead of the whole run. */
 const KILL_AFTER_MS = 20_000;
 

@@ -1,0 +1,26 @@
+import type { CommandContext } from '../../command-context.js';
+import { formatTime, printJson, printPageSummary, printTable } from '../../output.js';
+import { requireSession, sessionRefused } from '../../session.js';
+
+export interface UsersListOptions {
+  limit?: number;
+  offset?: number;
+  email?: string;
+  json?: boolean;
+}
+
+export async function run({ baseUrl }: CommandContext, options: UsersListOptions): Promise<void> {
+  const { client } = await requireSession(baseUrl);
+  const { data, error, response } = await client.GET('/api/v1/admin/users', {
+    params: { query: { limit: options.limit, offset: options.offset, email: options.email } },
+  });
+  if (!data) throw sessionRefused(baseUrl, response, error);
+  if (options.json) return printJson(data);
+  if (data.items.length > 0) {
+    printTable(
+      ['id', 'email', 'role', 'active', 'created', 'full name'],
+      data.items.map((user) => [user.id, user.email, user.role, user.is_active, formatTime(user.created_at), user.full_name]),
+    );
+  }
+  printPageSummary('accounts', options.offset ?? 0, data.items.length, data.total);
+}
