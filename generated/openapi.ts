@@ -255,6 +255,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness probe
+         * @description Whether this instance can serve requests now: the database answers a
+         *     `select 1`, Redis answers PING (when `REDIS_URL` is set) and the
+         *     database holds every migration this version needs. Send traffic only
+         *     to instances that answer 200; unlike `/healthz`, a failure here is no
+         *     reason to restart the process. Each check gives up after 2 seconds.
+         */
+        get: operations["checkReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -284,7 +308,8 @@ export interface components {
     schemas: {
         /**
          * Format: email
-         * @description Compared and stored trimmed and lower-cased.
+         * @description Stored and compared lower-cased, so `Alice@X.com` and `alice@x.com`
+         *     are one account. Must be a bare address (no surrounding spaces).
          * @example alice@example.com
          */
         Email: string;
@@ -305,7 +330,13 @@ export interface components {
             full_name?: components["schemas"]["FullName"];
         };
         LoginRequest: {
-            email: components["schemas"]["Email"];
+            /**
+             * @description The account's email, compared trimmed and case-insensitively. Not
+             *     checked as an email address: a malformed one simply matches no
+             *     account (401), like a wrong password.
+             * @example alice@example.com
+             */
+            email: string;
             /** @example correct horse battery staple */
             password: string;
         };
@@ -419,6 +450,32 @@ export interface components {
         Health: {
             /** @enum {string} */
             status: "ok";
+        };
+        ReadinessChecks: {
+            /**
+             * @description Whether the database answered `select 1`.
+             * @enum {string}
+             */
+            database: "ok" | "unavailable";
+            /**
+             * @description Whether Redis answered PING; `disabled` when no `REDIS_URL` is set (counters are in-process).
+             * @enum {string}
+             */
+            redis: "ok" | "disabled" | "unavailable";
+            /**
+             * @description `pending` when the database lacks a migration this version needs; `unknown` when the database did not answer.
+             * @enum {string}
+             */
+            migrations: "ok" | "pending" | "unknown";
+        };
+        Readiness: {
+            /** @enum {string} */
+            status: "ready";
+            checks: components["schemas"]["ReadinessChecks"];
+        };
+        /** @description A problem document that also carries the result of every check. */
+        NotReady: components["schemas"]["Problem"] & {
+            checks: components["schemas"]["ReadinessChecks"];
         };
         FieldError: {
             /** @description Where the fault is, e.g. `/body/email`. */
@@ -577,6 +634,22 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description A service this operation depends on is unreachable; nothing was done.
+         *     For login, `throttle_unavailable`: the failed-login counters (Redis)
+         *     cannot be read, and the server refuses rather than let password
+         *     guesses through uncounted. Retry after `Retry-After` seconds.
+         */
+        ServiceUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description An unexpected fault; the body never carries its details. */
         InternalError: {
             headers: {
@@ -651,6 +724,7 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     refreshTokens: {
@@ -1015,6 +1089,40 @@ export interface operations {
                 };
             };
             500: components["responses"]["InternalError"];
+        };
+    };
+    checkReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every check passed. */
+            200: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+            /** @description A check failed; `checks` says which (code `not_ready`). */
+            503: {
+                headers: {
+                    /** @description Always `no-store`. */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["NotReady"];
+                };
+            };
         };
     };
     getMetrics: {

@@ -8,11 +8,13 @@ import { AccessTokens } from './auth/access-tokens.js';
 import { LoginThrottle, memoryLoginLimiters, type LoginLimiters } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { RefreshTokenCodec } from './auth/refresh-tokens.js';
+import { redisLoginLimiters } from './auth/redis-login-limiters.js';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Orm } from './db/orm.js';
 import { adminHandlers } from './features/admin/admin.handlers.js';
 import { AdminService } from './features/admin/admin.service.js';
 import { healthHandlers } from './features/health/health.handlers.js';
+import { Readiness } from './features/health/readiness.js';
 import { metricsHandlers } from './features/metrics/metrics.handlers.js';
 import { sessionsHandlers } from './features/sessions/sessions.handlers.js';
 import { SessionsService } from './features/sessions/sessions.service.js';
@@ -29,14 +31,17 @@ import { createRouter } from './http/router.js';
 import type { AppState, OperationHandlers } from './http/state.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { closeRedis, openRedis, type Redis } from './redis.js';
 
 export interface RunningApp {
   app: Koa<AppState>;
   orm: Orm;
+  /** The shared Redis connection, when REDIS_URL is set. */
+  redis: Redis | undefined;
   logger: Logger;
   /** e.g. `http://127.0.0.1:8000` */
   url: string;
-  /** Stops accepting, lets in-flight requests finish, closes the database. */
+  /** Stops accepting, lets in-flight requests finish, closes the database and Redis. */
   stop(): Promise<void>;
 }
 
@@ -63,7 +68,11 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     refreshTokens: new RefreshTokenCodec(config.jwt.secret),
     settings: config.sessions,
   });
-  const loginThrottle = new LoginThrottle(options.loginLimiters ?? memoryLoginLimiters(config.loginThrottle));
+  const redis = config.redis ? await openRedis(config.redis, logger) : undefined;
+  const loginThrottle = new LoginThrottle(
+    options.loginLimiters ??
+      (redis && config.redis ? redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix) : memoryLoginLimiters(config.loginThrottle)),
+  );
   const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle });
   const admin = new AdminService({ em: orm.em, sessions });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
@@ -72,7 +81,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     ...usersHandlers(users),
     ...sessionsHandlers(sessions),
     ...adminHandlers(admin),
-    ...healthHandlers(),
+    ...healthHandlers(new Readiness({ orm, redis })),
     ...metricsHandlers(metrics),
   };
   const router = createRouter(spec.document, handlers);
@@ -108,12 +117,20 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   );
   app.use(router.routes());
 
-  return { app, orm, logger };
+  return { app, orm, redis, logger };
 }
 
+/** In-flight requests get this long to finish after SIGTERM. */
+const SHUTDOWN_DEADLINE_MS = 10_000;
+
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
-  const { app, orm, logger } = await createApp(config, options);
+  const { app, orm, redis, logger } = await createApp(config, options);
   const server: Server = app.listen(config.port, config.host);
+  // Longer than a proxy's or client's idle keep-alive (nginx 60 s), so the
+  // server never closes a connection that the other side is about to reuse
+  // (the client would see ECONNRESET).
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await once(server, 'listening');
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
@@ -121,14 +138,25 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      // close() stops accepting and resolves once in-flight requests are done;
-      // idle keep-alive sockets would otherwise hold it open.
+      // close() stops accepting and resolves once every connection is gone.
+      // A keep-alive connection whose request is still running becomes idle
+      // only after answering, so idle ones are closed as they appear rather
+      // than waiting out the keep-alive timeout; a client that never lets go
+      // is cut off at the deadline.
       const closed = new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
       server.closeIdleConnections();
-      await closed;
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
+      const deadline = setTimeout(() => server.closeAllConnections(), SHUTDOWN_DEADLINE_MS);
+      try {
+        await closed;
+      } finally {
+        clearInterval(sweep);
+        clearTimeout(deadline);
+      }
       await orm.close(true);
+      if (redis) await closeRedis(redis);
       logger.flush();
     })());
 
-  return { app, orm, logger, url: `http://${host}:${port}`, stop };
+  return { app, orm, redis, logger, url: `http://${host}:${port}`, stop };
 }

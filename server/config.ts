@@ -11,6 +11,8 @@ export interface Config {
   host: string;
   port: number;
   database: DatabaseConfig;
+  /** Shared state for many instances (login-throttle counters); in-process when unset. */
+  redis: RedisConfig | undefined;
   jwt: {
     secret: string;
     algorithm: JwtAlgorithm;
@@ -46,6 +48,11 @@ export interface Config {
 }
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgresql'; url: string };
+export interface RedisConfig {
+  url: string;
+  /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
+  keyPrefix: string;
+}
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
@@ -103,6 +110,7 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     host: read.string('HOST', '127.0.0.1'),
     port: read.integer('PORT', 8000, 0, 65535),
     database: parseDatabaseUrl(read.string('DATABASE_URL', 'sqlite:///./app.db'), problems),
+    redis: parseRedisUrl(env.REDIS_URL?.trim() || undefined, read.string('REDIS_KEY_PREFIX', 'authapi:'), problems),
     jwt: {
       secret,
       algorithm: read.oneOf('JWT_ALGORITHM', JWT_ALGORITHMS, 'HS256'),
@@ -159,6 +167,15 @@ export function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfi
   }
   problems.push(`DATABASE_URL must start with sqlite:/// or postgresql:// (got "${url.replace(/\/\/[^@/]*@/, '//***@')}")`);
   return { kind: 'sqlite', path: ':memory:' };
+}
+
+export function parseRedisUrl(url: string | undefined, keyPrefix: string, problems: string[]): RedisConfig | undefined {
+  if (url === undefined) return undefined;
+  if (!/^rediss?:\/\/./.test(url)) {
+    problems.push(`REDIS_URL must start with redis:// or rediss:// (got "${url.replace(/\/\/[^@/]*@/, '//***@')}")`);
+    return undefined;
+  }
+  return { url, keyPrefix };
 }
 
 /** Loads `.env` from the working directory when present; real environment variables win. */

@@ -29,6 +29,9 @@ export function createLogger(level: Config['logLevel'], destination?: NodeJS.Wri
           'headers.cookie',
           '*.headers.authorization',
           '*.headers.cookie',
+          // Node's HTTP parse errors carry the raw bytes read from the socket: headers and bodies of requests
+          // pipelined before the bad one, tokens and passwords included (tests/fuzz found them in the log).
+          '*.rawPacket',
         ],
         censor: '[redacted]',
       },

@@ -27,6 +27,10 @@ export function memoryLoginLimiters(settings: Config['loginThrottle']): LoginLim
  * never slowed down, but once an account or an address has used up its
  * failures, every attempt — even with the right password — gets 429 until the
  * window ends. One account's lock never touches another account.
+ *
+ * When the counters cannot be read or written (a shared store is down), login
+ * answers 503 rather than running unthrottled: password guessing must never
+ * get cheaper because a dependency failed.
  */
 export class LoginThrottle {
   constructor(private readonly limiters: LoginLimiters) {}
@@ -34,24 +38,33 @@ export class LoginThrottle {
   async assertAllowed(email: string, ip: string | null): Promise<void> {
     const checks = [this.blockedFor(this.limiters.account, accountKey(email))];
     if (ip) checks.push(this.blockedFor(this.limiters.ip, ip));
-    const waits = (await Promise.all(checks)).filter((ms): ms is number => ms !== undefined);
+    const waits = (await storeCall(Promise.all(checks))).filter((ms): ms is number => ms !== undefined);
     if (waits.length > 0) throw tooManyFailures(Math.max(...waits));
   }
 
   async recordFailure(email: string, ip: string | null): Promise<void> {
     const fines = [this.limiters.account.penalty(accountKey(email), 1)];
     if (ip) fines.push(this.limiters.ip.penalty(ip, 1));
-    await Promise.all(fines);
+    await storeCall(Promise.all(fines));
   }
 
   async recordSuccess(email: string): Promise<void> {
-    await this.limiters.account.delete(accountKey(email));
+    await storeCall(this.limiters.account.delete(accountKey(email)));
   }
 
   private async blockedFor(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {
     const state = await limiter.get(key);
     if (!state || state.consumedPoints < limiter.points) return undefined;
     return state.msBeforeNext;
+  }
+}
+
+/** get, penalty and delete reject only when the store fails (never to say "limit reached"). */
+async function storeCall<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (cause) {
+    throw throttleUnavailable(cause);
   }
 }
 
@@ -64,5 +77,12 @@ export function tooManyFailures(msBeforeNext: number): AppError {
   const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
   return new AppError(429, 'too_many_login_failures', `Too many failed logins. Try again in ${seconds} seconds.`, {
     headers: { 'Retry-After': String(seconds) },
+  });
+}
+
+export function throttleUnavailable(cause: unknown): AppError {
+  return new AppError(503, 'throttle_unavailable', 'Logging in is unavailable for a moment. Try again shortly.', {
+    headers: { 'Retry-After': '5' },
+    cause,
   });
 }

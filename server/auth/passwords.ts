@@ -1,5 +1,9 @@
 import { createHmac } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
+import pLimit, { type LimitFunction } from 'p-limit';
+
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * bcrypt reads only the first 72 bytes of its input, so two long passwords
@@ -10,6 +14,11 @@ import bcrypt from 'bcrypt';
  */
 export class PasswordHasher {
   private readonly dummyHash: Promise<string>;
+  // bcrypt runs on libuv's thread pool (4 threads), which the SQLite driver
+  // and fs share. Unbounded, a burst of logins filled the pool and /me waited
+  // seconds for its query (bench/FINDINGS.md). One hash per core keeps the
+  // same login throughput; at most three keeps a pool thread always free.
+  private readonly slots: LimitFunction = pLimit(Math.max(1, Math.min(availableParallelism(), 3)));
 
   constructor(
     private readonly rounds: number,
@@ -17,16 +26,20 @@ export class PasswordHasher {
   ) {
     // Verified against when the account does not exist, so an unknown email
     // costs the same bcrypt time as a wrong password.
-    this.dummyHash = bcrypt.hash(this.prehash('not-a-real-password'), rounds);
+    this.dummyHash = this.slots(() => bcrypt.hash(this.prehash('not-a-real-password'), rounds));
   }
 
   hash(password: string): Promise<string> {
-    return bcrypt.hash(this.prehash(password), this.rounds);
+    return this.slots(() => bcrypt.hash(this.prehash(password), this.rounds));
   }
 
-  verify(password: string, hash: string | undefined): Promise<boolean> {
-    if (hash === undefined) return this.dummyHash.then((dummy) => bcrypt.compare(this.prehash(password), dummy)).then(() => false);
-    return bcrypt.compare(this.prehash(password), hash);
+  async verify(password: string, hash: string | undefined): Promise<boolean> {
+    // A lone surrogate would be encoded as U+FFFD and match a password that
+    // has that character; such a password cannot exist (register refuses it).
+    const real = LONE_SURROGATE.test(password) ? undefined : hash;
+    const against = real ?? (await this.dummyHash);
+    const matches = await this.slots(() => bcrypt.compare(this.prehash(password), against));
+    return real !== undefined && matches;
   }
 
   private prehash(password: string): string {

@@ -8,6 +8,7 @@ import { AuditEventSchema } from './entities/audit-event.entity.js';
 import { RefreshTokenSchema } from './entities/refresh-token.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
+import { withMigrationLock } from './migration-lock.js';
 import { migrationsList } from './migrations/index.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager>;
@@ -49,7 +50,7 @@ export async function openDatabase(database: DatabaseConfig): Promise<Orm> {
 }
 
 export async function migrateToLatest(orm: Orm): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
+  const applied = await withMigrationLock(orm, () => orm.getMigrator().up());
   return applied.map((migration) => migration.name);
 }
 

@@ -17,6 +17,8 @@ export function errorHandler(): Middleware<AppState> {
       if (error.status >= 500) ctx.app.emit('error', caught, ctx);
       ctx.status = error.status;
       ctx.set(error.headers);
+      // RFC 9110 §15.5.2: every 401 carries a challenge. Login and refresh refusals had none (tests/fuzz).
+      if (error.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', 'Bearer');
       ctx.type = 'application/problem+json';
       ctx.body = error.toProblem();
     }
@@ -44,6 +46,10 @@ function toAppError(caught: unknown): AppError {
 }
 
 function statusOf(caught: unknown): number | undefined {
-  if (typeof caught !== 'object' || caught === null || !('status' in caught)) return undefined;
+  if (typeof caught !== 'object' || caught === null) return undefined;
+  // A corrupt gzip/deflate/br body fails inside zlib, which knows nothing of HTTP.
+  // Brotli's codes are `ERR__ERROR_…` (tests/fuzz: `Content-Encoding: br` on a plain body gave a 500).
+  if ('code' in caught && typeof caught.code === 'string' && /^(?:Z_|ERR__ERROR_)/.test(caught.code)) return 400;
+  if (!('status' in caught)) return undefined;
   return typeof caught.status === 'number' ? caught.status : undefined;
 }

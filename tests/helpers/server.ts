@@ -7,6 +7,15 @@ import type { paths } from '../../generated/openapi.js';
 import { startApp, type RunningApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
+import { createRedisNamespace, createTestDatabase, TEST_BACKEND, type TestBackend } from './postgres.js';
+
+export { TEST_BACKEND, type TestBackend };
+/**
+ * True in the `postgres` vitest project. Tests of SQLite specifics (the file
+ * at `dbPath`, epoch-ms columns) skip with it and say why in their name, e.g.
+ * `it.skipIf(onPostgres)('… (SQLite only: reads the database file)', …)`.
+ */
+export const onPostgres = TEST_BACKEND === 'postgres';
 
 /** Long enough for production rules; used only by tests, which also sign attack tokens with it. */
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
@@ -16,7 +25,14 @@ export interface TestServer {
   client: ReturnType<typeof createClient<paths>>;
   config: Config;
   running: RunningApp;
-  dbPath: string;
+  /** `sqlite`, or `postgres` (with Redis) in the postgres vitest project. */
+  backend: TestBackend;
+  /** The server's DATABASE_URL: its own SQLite file, or its own PostgreSQL database. */
+  databaseUrl: string;
+  /** A scratch folder of the server's own (on SQLite, the database file lives here). */
+  dir: string;
+  /** The SQLite file. Throws on PostgreSQL: a test that needs the file must skip there (see `onPostgres`). */
+  readonly dbPath: string;
   /** Everything the server logged so far, as one string (JSON lines). */
   logs(): string;
   stop(): Promise<void>;
@@ -39,27 +55,51 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
 }
 
 /**
- * Starts the real server, in this process, on port 0 with a fresh SQLite file.
+ * Starts the real server, in this process, on port 0 with a fresh database:
+ * a SQLite file, or in the postgres project a PostgreSQL database of its own
+ * plus its own Redis key prefix (dropped and deleted by `stop()`).
  * Nothing is mocked: requests go over HTTP through the typed client.
  */
 export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'authapi-test-'));
-  const { config } = loadConfig(testEnv(dir, overrides));
+  const database = onPostgres ? await createTestDatabase() : undefined;
+  const redis = onPostgres ? createRedisNamespace() : undefined;
+  const cleanUp = async () => {
+    await Promise.all([database?.drop(), redis?.clear()]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const env = testEnv(dir, {
+    ...(database && redis ? { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix } : {}),
+    ...overrides,
+  });
+  const { config } = loadConfig(env);
   const sink = new PassThrough();
   const chunks: string[] = [];
   sink.on('data', (chunk: Buffer) => chunks.push(chunk.toString('utf8')));
   const logger = createLogger(config.logLevel, sink);
-  const running = await startApp(config, { logger });
+  let running: RunningApp;
+  try {
+    running = await startApp(config, { logger });
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
   return {
     url: running.url,
     client: createClient<paths>({ baseUrl: running.url }),
     config,
     running,
-    dbPath: join(dir, 'app.db'),
+    backend: TEST_BACKEND,
+    databaseUrl: env.DATABASE_URL ?? '',
+    dir,
+    get dbPath() {
+      if (config.database.kind !== 'sqlite') throw new Error('this test server runs on PostgreSQL: skip SQLite-file tests with `onPostgres`');
+      return config.database.path;
+    },
     logs: () => chunks.join(''),
     async stop() {
       await running.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await cleanUp();
     },
   };
 }

@@ -64,7 +64,6 @@ export class AdminService {
   async deleteUser(actorId: number, userId: number, client: ClientInfo): Promise<void> {
     const { em } = this.deps;
     const user = await this.findOrFail(userId);
-    await assertKeepsAnActiveAdmin(em, user);
     await deleteUserAndSessions(em, user, { event: 'user_deleted', userId, actorId, client });
   }
 

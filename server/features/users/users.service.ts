@@ -67,8 +67,13 @@ export class UsersService {
     try {
       await loginThrottle.assertAllowed(email, client.ip);
     } catch (error) {
-      recordAudit(em, { event: 'login_throttled', userId: null, client, details: { email } });
-      await em.flush();
+      // A 503 (the counters' store is down) is an outage, not a throttled attempt.
+      if (error instanceof AppError && error.status === 429) {
+        // Name the account under attack so filtering the audit log by user shows it.
+        const target = await em.findOne(UserSchema, { email });
+        recordAudit(em, { event: 'login_throttled', userId: target?.id ?? null, client, details: { email } });
+        await em.flush();
+      }
       throw error;
     }
     const user = await em.findOne(UserSchema, { email });
@@ -122,7 +127,6 @@ export class UsersService {
     const { em, passwords } = this.deps;
     const user = await this.findOrFail(userId);
     if (!(await passwords.verify(password, user.passwordHash))) throw wrongPassword();
-    await assertKeepsAnActiveAdmin(em, user);
     await deleteUserAndSessions(em, user, { event: 'user_deleted', userId, client });
   }
 
@@ -134,9 +138,14 @@ export class UsersService {
   }
 }
 
-/** Sessions and refresh tokens go with the row (ON DELETE CASCADE); the audit trail stays. */
+/**
+ * Sessions and refresh tokens go with the row (ON DELETE CASCADE); the audit
+ * trail stays. Refuses to delete the last active admin, checked inside the
+ * deleting transaction so two concurrent deletions cannot both pass.
+ */
 export async function deleteUserAndSessions(em: EntityManager, user: User, audit: Parameters<typeof recordAudit>[1]): Promise<void> {
   await em.transactional(async (tx) => {
+    await assertKeepsAnActiveAdmin(tx, user);
     await tx.nativeDelete(UserSchema, { id: user.id });
     recordAudit(tx, { ...audit, details: { ...audit.details, email: user.email } });
     await tx.flush();

@@ -1,0 +1,40 @@
+import { loadConfig, loadDotEnv } from '../config.js';
+import { SessionSchema } from '../db/entities/session.entity.js';
+import { UserSchema } from '../db/entities/user.entity.js';
+import { migrateToLatest, openDatabase } from '../db/orm.js';
+import { recordAudit } from '../features/audit/audit-log.js';
+import { normalizeEmail } from '../features/users/user-view.js';
+
+/** Gives an account a role; 0 when done, 1 for an unknown email. */
+export async function setRole(email: string, role: 'member' | 'admin'): Promise<number> {
+  loadDotEnv();
+  const { config } = loadConfig();
+  const orm = await openDatabase(config.database);
+  try {
+    await migrateToLatest(orm);
+    const em = orm.em.fork();
+    const user = await em.findOne(UserSchema, { email: normalizeEmail(email) });
+    if (!user) {
+      console.error(`No account has the email ${normalizeEmail(email)}.`);
+      return 1;
+    }
+    if (user.role !== role) {
+      recordAudit(em, {
+        event: 'role_changed',
+        userId: user.id,
+        client: { ip: null, userAgent: 'npm run manage' },
+        details: { from: user.role, to: role },
+      });
+      // As through the admin API: a demotion ends what the old role could do.
+      if (role === 'member') {
+        await em.nativeUpdate(SessionSchema, { user: user.id, revokedAt: null }, { revokedAt: new Date(), revokedReason: 'demoted' });
+      }
+      user.role = role;
+      await em.flush();
+    }
+    console.log(`${user.email} is now ${role}.`);
+    return 0;
+  } finally {
+    await orm.close();
+  }
+}

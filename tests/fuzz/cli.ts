@@ -1,0 +1,90 @@
+/**
+ * The contract fuzzer, as many cases as asked:
+ *
+ *   npm run fuzz -- --runs 10000 [--seed 42] [--only login,getUser]
+ *
+ * Starts the real server in this process (SQLite, or PostgreSQL + Redis when TEST_DATABASE_URL and TEST_REDIS_URL
+ * are set, as in CI), spreads the
+ * runs evenly over every operation in openapi.yaml plus requests outside it, and prints per operation the
+ * cases sent, the statuses seen and the failures, then checks the server log for passwords and tokens.
+ * Exit codes: 0 the contract held, 1 it did not, 2 usage.
+ */
+import { parseArgs } from 'node:util';
+import { formatStatuses, Fuzzer, FUZZ_SERVER_ENV, secretsInLogs, seedFor, targetsOf } from './fuzzer.js';
+import { loadApiModel } from './spec.js';
+
+export const DEFAULT_SEED = 20261126;
+
+async function main(): Promise<number> {
+  let options;
+  try {
+    options = parseArgs({
+      options: { runs: { type: 'string', default: '1000' }, seed: { type: 'string', default: String(DEFAULT_SEED) }, only: { type: 'string' } },
+      strict: true,
+    }).values;
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+  const runs = Number(options.runs);
+  const seed = Number(options.seed);
+  if (!Number.isSafeInteger(runs) || runs < 1 || !Number.isSafeInteger(seed)) {
+    console.error('usage: npm run fuzz -- --runs N [--seed S] [--only operationId,…]');
+    return 2;
+  }
+
+  const api = await loadApiModel();
+  const only = options.only?.split(',').map((name) => name.trim());
+  const targets = targetsOf(api).filter((target) => !only || only.includes(target.name));
+  if (targets.length === 0) {
+    console.error(`no operation named ${options.only ?? ''}`);
+    return 2;
+  }
+  const perTarget = Math.ceil(runs / targets.length);
+  const started = Date.now();
+  // The helper picks its backend from TEST_BACKEND when it loads, as the vitest projects set it.
+  if (process.env.TEST_DATABASE_URL && !process.env.TEST_BACKEND) process.env.TEST_BACKEND = 'postgres';
+  const { startTestServer } = await import('../helpers/server.js');
+  const server = await startTestServer(FUZZ_SERVER_ENV);
+  const fuzzer = new Fuzzer(server, api);
+  const backend = server.backend;
+  console.log(`fuzzing ${targets.length} targets × ${perTarget} cases, seed ${seed}, ${backend}\n`);
+  try {
+    const width = Math.max(...targets.map((t) => t.name.length));
+    console.log(`${'operation'.padEnd(width)}  ${'cases'.padStart(6)}  ${'failures'.padStart(8)}  statuses`);
+    for (const target of targets) {
+      const report = await fuzzer.run(target, { numRuns: perTarget, seed: seedFor(seed, target.name), mode: 'survey' });
+      console.log(`${target.name.padEnd(width)}  ${String(report.cases).padStart(6)}  ${String(report.failures).padStart(8)}  ${formatStatuses(report.statuses)}`);
+    }
+    const reports = [...fuzzer.reports.values()];
+    const total = reports.reduce((sum, r) => sum + r.cases, 0);
+    const failures = reports.reduce((sum, r) => sum + r.failures, 0);
+    console.log(`${'total'.padEnd(width)}  ${String(total).padStart(6)}  ${String(failures).padStart(8)}`);
+
+    await new Promise((resolve) => setImmediate(resolve)); // let the last log lines arrive
+    const logs = server.logs();
+    const leaked = secretsInLogs(logs, fuzzer.secrets, fuzzer.paths);
+    console.log(`\nlog check: ${fuzzer.secrets.size} passwords and tokens looked for in ${(logs.length / 1e6).toFixed(1)} MB of server log: ${leaked.length} found`);
+    for (const { secret, where } of leaked.slice(0, 5)) console.log(`  ${secret.slice(0, 12)}… in: ${where}`);
+
+    for (const [name, report] of fuzzer.reports) {
+      if (!report.counterexample) continue;
+      console.log(`\n--- ${name}: ${report.failures} failures`);
+      for (const [finding, count] of [...report.findings].sort(([, a], [, b]) => b - a).slice(0, 10)) console.log(`  ${count}× ${finding.slice(0, 160)}`);
+      console.log(`first failure, shrunk:\n${report.counterexample}`);
+    }
+    console.log(`\ntook ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return failures === 0 && leaked.length === 0 ? 0 : 1;
+  } finally {
+    fuzzer.close();
+    await server.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,422 @@
+import { createHash, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RefreshTokenSchema } from '../../server/db/entities/refresh-token.entity.js';
+import { UserSchema } from '../../server/db/entities/user.entity.js';
+import { bearer, registerAndLogin, startTestServer, type TestServer } from '../helpers/server.js';
+import { FUZZ_SERVER_ENV, secretsInLogs, sessionIdOf } from './fuzzer.js';
+
+/**
+ * Sequences of register, login, me, refresh (and replays of spent refresh tokens), logout, password change,
+ * account deletion and admin role and activation changes, checked after every step against a small model of
+ * which tokens must work. Time is real, bounded on both sides: a replay is judged inside or outside the
+ * grace window only when the bounds of when the server spent the token and when it saw the replay say so;
+ * in between either answer is right and the model follows the one the server gave. Replays after the window
+ * move the spending time back in the database rather than wait.
+ */
+const GRACE_MS = 1000;
+const SEQUENCES = Number(process.env.FUZZ_SEQUENCES ?? 20);
+const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
+
+interface Account {
+  email: string;
+  password: string;
+  id: number;
+  exists: boolean;
+  active: boolean;
+  role: 'member' | 'admin';
+}
+
+interface Session {
+  sid: string;
+  account: Account;
+  live: boolean;
+}
+
+interface RefreshToken {
+  text: string;
+  session: Session;
+  /** Replaced by a password change: unknown to the server from then on. */
+  gone: boolean;
+  /** When the server spent it (between these client clock readings) and what it gave for it. */
+  spent?: { from: number; to: number; successor: string };
+}
+
+interface Model {
+  accounts: Account[];
+  sessions: Session[];
+  access: { text: string; session: Session }[];
+  refresh: RefreshToken[];
+  /** Failed logins per email: the fifth locks the address for the throttle's window. */
+  failures: Map<string, number>;
+}
+
+interface Real {
+  server: TestServer;
+  /** An admin outside the model, never touched by it: the actor of admin commands. */
+  root: string;
+}
+
+let server: TestServer;
+let root: string;
+const secrets = new Set<string>();
+let emails = 0;
+/** What the sequences got to check, so a model that never reaches a case cannot pass unnoticed. */
+const outcomes = new Map<string, number>();
+const saw = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+
+beforeAll(async () => {
+  server = await startTestServer({ ...FUZZ_SERVER_ENV, REFRESH_REUSE_GRACE_SECONDS: String(GRACE_MS / 1000) });
+  const admin = await registerAndLogin(server);
+  await server.running.orm.em.fork().nativeUpdate(UserSchema, { id: admin.user.id }, { role: 'admin' });
+  root = admin.token;
+});
+afterAll(async () => {
+  await server?.stop();
+});
+
+const works = (session: Session) => session.live && session.account.exists && session.account.active;
+const pick = <T>(list: T[], index: number): T => {
+  const item = list[index % list.length];
+  if (item === undefined) throw new Error('picked from an empty list');
+  return item;
+};
+
+function issued(model: Model, session: Session, tokens: { access_token: string; refresh_token: string }): void {
+  model.access.push({ text: tokens.access_token, session });
+  if (!model.refresh.some((token) => token.text === tokens.refresh_token)) model.refresh.push({ text: tokens.refresh_token, session, gone: false });
+  secrets.add(tokens.access_token).add(tokens.refresh_token);
+}
+
+function endSessions(model: Model, which: (session: Session) => boolean): void {
+  for (const session of model.sessions) if (which(session)) session.live = false;
+}
+
+type Command = fc.AsyncCommand<Model, Real, false>;
+
+class Register implements Command {
+  constructor(readonly reuse: number | undefined) {}
+  check = (m: Readonly<Model>) => m.accounts.filter((a) => a.exists).length < 4;
+  async run(m: Model, r: Real) {
+    // The email of a deleted account may be taken again; its old tokens must stay dead.
+    const deleted = m.accounts.filter((a) => !a.exists && !m.accounts.some((b) => b.exists && b.email === a.email));
+    emails += 1;
+    const email = this.reuse !== undefined && deleted.length > 0 ? pick(deleted, this.reuse).email : `model-${process.pid}-${emails}@example.com`;
+    const password = `Pw-${randomUUID()}`;
+    secrets.add(password);
+    const { data, response } = await r.server.client.POST('/api/v1/users/register', { body: { email, password } });
+    expect(response.status).toBe(201);
+    if (!data) return;
+    m.accounts.push({ email, password, id: data.id, exists: true, active: true, role: 'member' });
+  }
+  toString = () => `register(${this.reuse === undefined ? 'new' : `again #${this.reuse}`})`;
+}
+
+class Login implements Command {
+  constructor(readonly account: number, readonly rightPassword: boolean) {}
+  check = (m: Readonly<Model>) => m.accounts.length > 0;
+  async run(m: Model, r: Real) {
+    const account = pick(m.accounts, this.account);
+    // A deleted account's email may belong to a new one now.
+    const current = m.accounts.find((a) => a.exists && a.email === account.email);
+    const password = this.rightPassword ? (current ?? account).password : `wrong-${randomUUID()}`;
+    const { data, response } = await r.server.client.POST('/api/v1/users/login', { body: { email: account.email, password } });
+    const failures = m.failures.get(account.email) ?? 0;
+    if (failures >= 5) {
+      expect(response.status).toBe(429);
+      return void saw('login throttled');
+    }
+    if (current && current.active && this.rightPassword) {
+      expect(response.status).toBe(200);
+      if (!data) return;
+      m.failures.delete(account.email);
+      const session = { sid: sessionIdOf(data.access_token), account: current, live: true };
+      m.sessions.push(session);
+      issued(m, session, data);
+      return;
+    }
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBeTruthy();
+    m.failures.set(account.email, failures + 1);
+  }
+  toString = () => `login(#${this.account}, ${this.rightPassword ? 'right' : 'wrong'} password)`;
+}
+
+/** GET /me answers 200 with the right account exactly while the token's session works, else 401. */
+async function checkAccessToken(r: Real, { text, session }: { text: string; session: Session }): Promise<void> {
+  const { data, response } = await r.server.client.GET('/api/v1/users/me', { headers: bearer(text) });
+  if (!works(session)) {
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    return void saw(`a dead token refused (${!session.account.exists ? 'deleted' : !session.account.active ? 'deactivated' : 'session ended'})`);
+  }
+  expect(response.status).toBe(200);
+  saw('a live token accepted');
+  const { id, email, role, active } = session.account;
+  expect(data).toMatchObject({ id, email, role, is_active: active });
+}
+
+class Me implements Command {
+  constructor(readonly token: number) {}
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    await checkAccessToken(r, pick(m.access, this.token));
+  }
+  toString = () => `me(access #${this.token})`;
+}
+
+/** Every access token issued so far (the latest twelve), each against the model. */
+class CheckAllTokens implements Command {
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    for (const token of m.access.slice(-12)) await checkAccessToken(r, token);
+  }
+  toString = () => 'checkAllTokens()';
+}
+
+class Refresh implements Command {
+  /** Which tokens to pick from: any, the spent ones (a replay), or those a password change replaced. */
+  constructor(readonly token: number, readonly among: 'any' | 'spent' | 'replaced' = 'any') {}
+  check = (m: Readonly<Model>) => this.candidates(m).length > 0;
+  private candidates(m: Readonly<Model>): RefreshToken[] {
+    if (this.among === 'any') return m.refresh;
+    return m.refresh.filter((token) => (this.among === 'spent' ? token.spent : token.gone));
+  }
+  async run(m: Model, r: Real) {
+    const token = pick(this.candidates(m), this.token);
+    const sentAt = Date.now();
+    const { data, error, response } = await r.server.client.POST('/api/v1/users/refresh', { body: { refresh_token: token.text } });
+    const receivedAt = Date.now();
+    if (token.gone || !works(token.session)) {
+      expect(response.status).toBe(401);
+      expect(error?.code).toBe('invalid_refresh_token');
+      return void saw(token.gone ? 'a refresh token replaced by a password change refused' : 'a refresh token of an ended session refused');
+    }
+    if (!token.spent) {
+      expect(response.status).toBe(200);
+      if (!data) return;
+      token.spent = { from: sentAt, to: receivedAt, successor: data.refresh_token };
+      issued(m, token.session, data);
+      return;
+    }
+    const soonest = sentAt - token.spent.to;
+    const latest = receivedAt - token.spent.from;
+    const within = latest <= GRACE_MS ? true : soonest > GRACE_MS ? false : response.status === 200;
+    if (within) {
+      // A spent token never yields a second live child: inside the grace window, the same successor again.
+      expect(response.status).toBe(200);
+      expect(data?.refresh_token).toBe(token.spent.successor);
+      if (data) issued(m, token.session, data);
+      saw('a replay inside the grace window');
+    } else {
+      expect(response.status).toBe(401);
+      expect(error?.code).toBe('refresh_token_reused');
+      token.session.live = false; // someone holds a copy: the whole session ends
+      saw('a replay after the grace window');
+    }
+  }
+  toString = () => `refresh(${this.among === 'any' ? '' : `${this.among} `}refresh #${this.token})`;
+}
+
+class LogOut implements Command {
+  constructor(readonly token: number, readonly scope: 'current' | 'others' | 'all') {}
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    const { text, session } = pick(m.access, this.token);
+    const { response } = await r.server.client.POST('/api/v1/users/logout', { params: { query: { scope: this.scope } }, headers: bearer(text) });
+    if (!works(session)) return void expect(response.status).toBe(401);
+    expect(response.status).toBe(204);
+    const mine = (s: Session) => s.account === session.account;
+    if (this.scope === 'current') session.live = false;
+    else endSessions(m, (s) => mine(s) && (this.scope === 'all' || s !== session));
+  }
+  toString = () => `logout(access #${this.token}, ${this.scope})`;
+}
+
+class ChangePassword implements Command {
+  constructor(readonly token: number, readonly rightPassword: boolean) {}
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    const { text, session } = pick(m.access, this.token);
+    const next = `Pw-${randomUUID()}`;
+    secrets.add(next);
+    const current_password = this.rightPassword ? session.account.password : 'not-the-password';
+    const { data, response } = await r.server.client.POST('/api/v1/users/me/password', { headers: bearer(text), body: { current_password, new_password: next } });
+    if (!works(session)) return void expect(response.status).toBe(401);
+    if (!this.rightPassword) return void expect(response.status).toBe(403);
+    expect(response.status).toBe(200);
+    session.account.password = next;
+    endSessions(m, (s) => s.account === session.account && s !== session);
+    for (const token of m.refresh) if (token.session === session) token.gone = true;
+    if (data) issued(m, session, data);
+  }
+  toString = () => `changePassword(access #${this.token}, ${this.rightPassword ? 'right' : 'wrong'} password)`;
+}
+
+class DeleteAccount implements Command {
+  constructor(readonly token: number, readonly rightPassword: boolean) {}
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    const { text, session } = pick(m.access, this.token);
+    const password = this.rightPassword ? session.account.password : 'not-the-password';
+    const { response } = await r.server.client.DELETE('/api/v1/users/me', { headers: bearer(text), body: { password } });
+    if (!works(session)) return void expect(response.status).toBe(401);
+    if (!this.rightPassword) return void expect(response.status).toBe(403);
+    expect(response.status).toBe(204); // the root admin stays, so no account here is ever the last admin
+    session.account.exists = false;
+    endSessions(m, (s) => s.account === session.account);
+  }
+  toString = () => `deleteAccount(access #${this.token}, ${this.rightPassword ? 'right' : 'wrong'} password)`;
+}
+
+/** An admin changes an account: the root admin, or an account of the model (which may not be an admin). */
+class AdminUpdate implements Command {
+  constructor(
+    readonly account: number,
+    readonly change: { role: 'member' | 'admin' } | { is_active: boolean },
+    readonly actor: number | 'root',
+  ) {}
+  check = (m: Readonly<Model>) => m.accounts.length > 0 && (this.actor === 'root' || m.access.length > 0);
+  async run(m: Model, r: Real) {
+    const target = pick(m.accounts, this.account);
+    const actor = this.actor === 'root' ? undefined : pick(m.access, this.actor);
+    const { data, response } = await r.server.client.PATCH('/api/v1/admin/users/{userId}', {
+      params: { path: { userId: target.id } },
+      headers: bearer(actor?.text ?? r.root),
+      body: this.change,
+    });
+    if (actor && !works(actor.session)) return void expect(response.status).toBe(401);
+    if (actor && actor.session.account.role !== 'admin') return void expect(response.status).toBe(403);
+    if (!target.exists) return void expect(response.status).toBe(404);
+    expect(response.status).toBe(200);
+    const endsSessions = 'role' in this.change ? this.change.role === 'member' && target.role === 'admin' : !this.change.is_active && target.active;
+    if ('role' in this.change) target.role = this.change.role;
+    else target.active = this.change.is_active;
+    // Demotion and deactivation end every session; promotion and reactivation bring none back.
+    if (endsSessions) endSessions(m, (s) => s.account === target);
+    expect(data).toMatchObject({ id: target.id, role: target.role, is_active: target.active });
+  }
+  toString = () => `adminUpdate(#${this.account}, ${JSON.stringify(this.change)}, by ${this.actor === 'root' ? 'root' : `access #${this.actor}`})`;
+}
+
+class ListSessions implements Command {
+  constructor(readonly token: number) {}
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    const { text, session } = pick(m.access, this.token);
+    const { data, response } = await r.server.client.GET('/api/v1/users/me/sessions', { headers: bearer(text) });
+    if (!works(session)) return void expect(response.status).toBe(401);
+    expect(response.status).toBe(200);
+    const expected = m.sessions.filter((s) => s.account === session.account && s.live).map((s) => s.sid);
+    expect(data?.items.map((item) => item.id).sort()).toEqual(expected.sort());
+    expect(data?.items.filter((item) => item.current).map((item) => item.id)).toEqual([session.sid]);
+  }
+  toString = () => `listSessions(access #${this.token})`;
+}
+
+class RevokeSession implements Command {
+  constructor(readonly token: number, readonly session: number) {}
+  check = (m: Readonly<Model>) => m.access.length > 0 && m.sessions.length > 0;
+  async run(m: Model, r: Real) {
+    const { text, session } = pick(m.access, this.token);
+    const target = pick(m.sessions, this.session);
+    const { response } = await r.server.client.DELETE('/api/v1/users/me/sessions/{sessionId}', { params: { path: { sessionId: target.sid } }, headers: bearer(text) });
+    if (!works(session)) return void expect(response.status).toBe(401);
+    // Another account's session gets the same answer as an unknown one.
+    if (target.account !== session.account || !target.live) return void expect(response.status).toBe(404);
+    expect(response.status).toBe(204);
+    target.live = false;
+  }
+  toString = () => `revokeSession(access #${this.token}, session #${this.session})`;
+}
+
+/**
+ * Moves the moment a spent refresh token was spent back past the grace window (a model of time: the row is
+ * changed behind the server's back instead of waiting), then presents it again. That is theft: the whole
+ * session must end.
+ */
+class ReplayLate implements Command {
+  constructor(readonly token: number) {}
+  check = (m: Readonly<Model>) => this.candidates(m).length > 0;
+  private candidates(m: Readonly<Model>): RefreshToken[] {
+    return m.refresh.filter((token) => token.spent && !token.gone && works(token.session));
+  }
+  async run(m: Model, r: Real) {
+    const token = pick(this.candidates(m), this.token);
+    const spentAt = Date.now() - GRACE_MS - 1000;
+    const tokenHash = createHash('sha256').update(token.text, 'utf8').digest('hex');
+    const moved = await r.server.running.orm.em.fork().nativeUpdate(RefreshTokenSchema, { tokenHash }, { spentAt: new Date(spentAt) });
+    expect(moved).toBe(1);
+    token.spent = { from: spentAt, to: spentAt, successor: token.spent?.successor ?? '' };
+    await new Refresh(m.refresh.indexOf(token)).run(m, r);
+  }
+  toString = () => `replayLate(spent refresh #${this.token})`;
+}
+
+const index = fc.nat({ max: 40 });
+const adminUpdate = fc
+  .tuple(
+    index,
+    fc.oneof(fc.constantFrom('member', 'admin').map((role) => ({ role })), fc.boolean().map((is_active) => ({ is_active }))),
+    fc.oneof({ weight: 3, arbitrary: fc.constant<'root'>('root') }, { weight: 1, arbitrary: index }),
+  )
+  .map(([account, change, actor]) => new AdminUpdate(account, change, actor));
+const commands = [
+  fc.option(index, { nil: undefined }).map((reuse) => new Register(reuse)),
+  // Mostly the right password: five wrong ones lock the address for the rest of the run.
+  fc.tuple(index, fc.oneof({ weight: 4, arbitrary: fc.constant(true) }, { weight: 1, arbitrary: fc.constant(false) })).map(([account, right]) => new Login(account, right)),
+  index.map((token) => new Me(token)),
+  fc.constant(new CheckAllTokens()),
+  fc.constant(new CheckAllTokens()),
+  index.map((token) => new Refresh(token)),
+  index.map((token) => new Refresh(token, 'spent')),
+  index.map((token) => new Refresh(token, 'replaced')),
+  fc.tuple(index, fc.constantFrom('current', 'others', 'all')).map(([token, scope]) => new LogOut(token, scope)),
+  fc.tuple(index, fc.boolean()).map(([token, right]) => new ChangePassword(token, right)),
+  fc.tuple(index, fc.boolean()).map(([token, right]) => new DeleteAccount(token, right)),
+  adminUpdate,
+  adminUpdate,
+  index.map((token) => new ListSessions(token)),
+  fc.tuple(index, index).map(([token, session]) => new RevokeSession(token, session)),
+  index.map((token) => new ReplayLate(token)),
+];
+
+describe('tokens work exactly while the model says they must', () => {
+  it('over random sequences of account and session operations', { timeout: 300_000 }, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: 'max' }), async (sequence) => {
+        await fc.asyncModelRun(async () => {
+          // Every sequence starts with two accounts, each logged in once, and one refresh, for the commands to act on.
+          const model: Model = { accounts: [], sessions: [], access: [], refresh: [], failures: new Map() };
+          const real = { server, root };
+          for (const command of [new Register(undefined), new Register(undefined), new Login(0, true), new Login(1, true), new Refresh(0)]) {
+            await command.run(model, real);
+          }
+          return { model, real };
+        }, sequence);
+      }),
+      { numRuns: SEQUENCES, seed: SEED },
+    );
+  });
+
+  it('reached every kind of outcome the model knows', () => {
+    for (const outcome of [
+      'a live token accepted',
+      'a dead token refused (deleted)',
+      'a dead token refused (deactivated)',
+      'a dead token refused (session ended)',
+      'a refresh token of an ended session refused',
+      'a refresh token replaced by a password change refused',
+      'a replay inside the grace window',
+      'a replay after the grace window',
+    ]) {
+      expect(outcomes.get(outcome) ?? 0, `${outcome}: ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
+    }
+  });
+
+  it('and the server logged none of their passwords and tokens', async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(secrets.size).toBeGreaterThan(20);
+    expect(secretsInLogs(server.logs(), secrets)).toEqual([]);
+  });
+});
