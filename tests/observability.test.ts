@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, registerAndLogin, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+
+describe('request ids, access log and metrics', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.stop());
+
+  it('echoes a sane X-Request-Id and logs it on the access line with operationId, status and duration', async () => {
+    const response = await fetch(`${server.url}/healthz`, { headers: { 'X-Request-Id': 'probe-123.a:b' } });
+    expect(response.headers.get('x-request-id')).toBe('probe-123.a:b');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const line = server
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((entry) => entry.requestId === 'probe-123.a:b');
+    expect(line).toMatchObject({ msg: 'request', operationId: 'checkLiveness', status: 200, method: 'GET', path: '/healthz' });
+    expect(typeof line?.durationMs).toBe('number');
+  });
+
+  it('replaces an X-Request-Id that could smuggle anything into a log line', async () => {
+    const response = await fetch(`${server.url}/healthz`, { headers: { 'X-Request-Id': 'evil id"}{' } });
+    const id = response.headers.get('x-request-id');
+    expect(id).not.toBe('evil id"}{');
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('never logs a password, a token, an Authorization header or a cookie', async () => {
+    const canary = `canary-${Date.now()}-correct horse`;
+    const { token, tokens } = await registerAndLogin(server, { email: uniqueEmail('canary'), password: canary });
+    await fetch(`${server.url}/api/v1/users/me?access_token=${token}`, { headers: { ...bearer(token), Cookie: 'session=cookie-canary' } });
+    await server.client.POST('/api/v1/users/refresh', { body: { refresh_token: tokens.refresh_token } });
+    await server.client.POST('/api/v1/users/login', { body: { email: 'nobody@example.com', password: canary } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const logs = server.logs();
+    expect(logs.length).toBeGreaterThan(0);
+    for (const secret of [canary, token, tokens.refresh_token, 'cookie-canary']) expect(logs).not.toContain(secret);
+    expect(logs.toLowerCase()).not.toContain('bearer ');
+  });
+
+  it('serves Prometheus metrics: durations by operationId and status, login and refresh outcomes, active sessions', async () => {
+    const { tokens } = await registerAndLogin(server);
+    await server.client.POST('/api/v1/users/login', { body: { email: uniqueEmail('nobody'), password: 'wrong password here' } });
+    await server.client.POST('/api/v1/users/refresh', { body: { refresh_token: tokens.refresh_token } });
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toMatch(/http_request_duration_seconds_count\{operation="login",method="POST",status="200"\} [1-9]/);
+    expect(text).toMatch(/auth_logins_total\{outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/auth_logins_total\{outcome="failed"\} [1-9]/);
+    expect(text).toMatch(/auth_refreshes_total\{outcome="ok"\} [1-9]/);
+    expect(text).toMatch(/auth_active_sessions [1-9]/);
+    expect(text).toMatch(/process_cpu_user_seconds_total/);
+  });
+});
+
+describe('METRICS_ENABLED=false', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ METRICS_ENABLED: 'false' });
+  });
+  afterAll(() => server.stop());
+
+  it('answers /metrics with a 404 problem', async () => {
+    const response = await fetch(`${server.url}/metrics`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+});
