@@ -40,11 +40,13 @@ describe('bugs the fuzzer found stay fixed', () => {
     }
   });
 
-  it('a NUL byte in an email to look up matches no account instead of breaking the SQL (500; fix: user-view.ts)', async () => {
-    expect(await replay('login', { body: { kind: 'json', value: { password: 'a', email: '\u0000text' }, contentType: 'application/json' } })).toBe(401);
+  it('a NUL byte in an email to look up never reaches the SQL, where it broke the statement (500; fix: user-view.ts)', async () => {
+    // MikroORM writes values into the SQL text, where a NUL ends the statement. Since then the contract also
+    // refuses NUL in these fields (422), before the lookup; without that pattern the answer is 401 or an empty page.
+    expect([401, 422]).toContain(await replay('login', { body: { kind: 'json', value: { password: 'a', email: '\u0000text' }, contentType: 'application/json' } }));
     const fields: [string, string][] = [['username', 'a\u0000b'], ['password', 'x']];
-    expect(await replay('login', { body: { kind: 'form', fields, contentType: 'application/x-www-form-urlencoded' } })).toBe(401);
-    expect(await replay('listUsers', { auth: { kind: 'identity', who: 'admin' }, query: [['email', '  \u0000   \u0000  ']] })).toBe(200);
+    expect([401, 422]).toContain(await replay('login', { body: { kind: 'form', fields, contentType: 'application/x-www-form-urlencoded' } }));
+    expect([200, 422]).toContain(await replay('listUsers', { auth: { kind: 'identity', who: 'admin' }, query: [['email', '  \u0000   \u0000  ']] }));
   });
 
   it('an integer parameter that coerces to Infinity is invalid (500 or a page without limit; fix: openapi-validator.ts)', async () => {
