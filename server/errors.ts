@@ -27,7 +27,8 @@ export class AppError extends Error {
     this.code = code;
     this.title = options.title ?? STATUS_TITLES[status] ?? 'Error';
     this.errors = options.errors;
-    this.headers = options.headers ?? {};
+    // RFC 9110 §15.5.2: every 401 carries a challenge (login and refresh refusals had none; tests/fuzz).
+    this.headers = status === 401 ? { 'WWW-Authenticate': 'Bearer', ...options.headers } : (options.headers ?? {});
   }
 
   toProblem(): Problem {
@@ -64,9 +65,7 @@ export function internalError(cause?: unknown): AppError {
 
 /** RFC 6750 §3: a missing token gets a bare challenge, a refused one says why. */
 export function missingToken(): AppError {
-  return new AppError(401, 'not_authenticated', 'This operation needs a bearer access token.', {
-    headers: { 'WWW-Authenticate': 'Bearer' },
-  });
+  return new AppError(401, 'not_authenticated', 'This operation needs a bearer access token.');
 }
 
 export function invalidToken(detail = 'The access token is invalid or expired.'): AppError {

@@ -1,10 +1,10 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { AppError } from '../errors.js';
+import { hasLoneSurrogate } from './passwords.js';
 
 // zxcvbn-ts's list of the ~49,000 most common passwords (from leaked-password
 // corpora), maintained as an npm package rather than copied here.
 const COMMON_PASSWORDS = new Set(dictionary['passwords-common'].map((password) => password.toLowerCase()));
-const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * Rules the spec cannot state: length and type are the contract's (checked by
@@ -12,7 +12,7 @@ const LONE_SURROGATE = /\p{Cs}/u;
  */
 export function assertAcceptablePassword(password: string, email: string, path: string): void {
   // Lone UTF-16 surrogates cannot be encoded, so two different ones would hash alike.
-  if (LONE_SURROGATE.test(password)) throw weakPassword(path, 'must be well-formed Unicode text', 'validation_failed');
+  if (hasLoneSurrogate(password)) throw weakPassword(path, 'must be well-formed Unicode text', 'validation_failed');
   const normalized = password.normalize('NFKC').trim().toLowerCase();
   const address = email.trim().toLowerCase();
   if (normalized === address || normalized === address.split('@')[0]) {

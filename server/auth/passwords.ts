@@ -5,6 +5,11 @@ import pLimit, { type LimitFunction } from 'p-limit';
 
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/** Lone UTF-16 surrogates cannot be encoded, so two different ones would hash alike. */
+export function hasLoneSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
 /**
  * bcrypt reads only the first 72 bytes of its input, so two long passwords
  * sharing a prefix would both verify. Every password is therefore NFKC-
@@ -36,7 +41,7 @@ export class PasswordHasher {
   async verify(password: string, hash: string | undefined): Promise<boolean> {
     // A lone surrogate would be encoded as U+FFFD and match a password that
     // has that character; such a password cannot exist (register refuses it).
-    const real = LONE_SURROGATE.test(password) ? undefined : hash;
+    const real = hasLoneSurrogate(password) ? undefined : hash;
     const against = real ?? (await this.dummyHash);
     const matches = await this.slots(() => bcrypt.compare(this.prehash(password), against));
     return real !== undefined && matches;

@@ -17,8 +17,6 @@ export function errorHandler(): Middleware<AppState> {
       if (error.status >= 500) ctx.app.emit('error', caught, ctx);
       ctx.status = error.status;
       ctx.set(error.headers);
-      // RFC 9110 §15.5.2: every 401 carries a challenge. Login and refresh refusals had none (tests/fuzz).
-      if (error.status === 401 && !ctx.response.get('WWW-Authenticate')) ctx.set('WWW-Authenticate', 'Bearer');
       ctx.type = 'application/problem+json';
       ctx.body = error.toProblem();
     }

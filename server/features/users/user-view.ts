@@ -17,8 +17,7 @@ export function toUserView(user: User): UserView {
 
 /** One spelling per mailbox: `Alice@X.com ` and `alice@x.com` are one account. */
 export function normalizeEmail(email: string): string {
-  // MikroORM inlines values into the SQL text, where a NUL ends the statement (SQLite) or is refused
-  // (PostgreSQL): a login or search with one gave a 500 (tests/fuzz). No stored address holds a NUL,
-  // so U+FFFD in its place still matches nothing.
-  return email.trim().toLowerCase().replaceAll('\u0000', '\uFFFD');
+  // No NUL can arrive here: the contract's patterns refuse it in every email the API looks up
+  // (a NUL once ended the SQL text MikroORM builds; tests/fuzz/regressions.test.ts).
+  return email.trim().toLowerCase();
 }
