@@ -17,6 +17,7 @@ import { healthHandlers } from './features/health/health.handlers.js';
 import { Readiness } from './features/health/readiness.js';
 import { metricsHandlers } from './features/metrics/metrics.handlers.js';
 import { sessionsHandlers } from './features/sessions/sessions.handlers.js';
+import { openSessionLookup } from './features/sessions/session-lookup.js';
 import { SessionsService } from './features/sessions/sessions.service.js';
 import { usersHandlers } from './features/users/users.handlers.js';
 import { UsersService } from './features/users/users.service.js';
@@ -60,6 +61,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const applied = await migrateToLatest(orm);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
+  const sessionLookup = await openSessionLookup(config.database, orm.em);
   const accessTokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtlSeconds });
   const passwords = new PasswordHasher(config.bcryptRounds, config.passwordPepper);
   const sessions = new SessionsService({
@@ -67,6 +69,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     accessTokens,
     refreshTokens: new RefreshTokenCodec(config.jwt.secret),
     settings: config.sessions,
+    lookup: sessionLookup,
   });
   const redis = config.redis ? await openRedis(config.redis, logger) : undefined;
   const loginThrottle = new LoginThrottle(
@@ -117,14 +120,14 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   );
   app.use(router.routes());
 
-  return { app, orm, redis, logger };
+  return { app, orm, redis, logger, sessionLookup };
 }
 
 /** In-flight requests get this long to finish after SIGTERM. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
-  const { app, orm, redis, logger } = await createApp(config, options);
+  const { app, orm, redis, logger, sessionLookup } = await createApp(config, options);
   const server: Server = app.listen(config.port, config.host);
   // Longer than a proxy's or client's idle keep-alive (nginx 60 s), so the
   // server never closes a connection that the other side is about to reuse
@@ -153,6 +156,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         clearInterval(sweep);
         clearTimeout(deadline);
       }
+      await sessionLookup.close();
       await orm.close(true);
       if (redis) await closeRedis(redis);
       logger.flush();

@@ -1,0 +1,75 @@
+import pg from 'pg';
+import sqlite3 from 'sqlite3';
+import type { DatabaseConfig } from '../../config.js';
+import type { EntityManager } from '../../db/orm.js';
+
+/**
+ * The one query every authenticated request runs: is this session of this user still standing, and who is the
+ * user. It is a prepared statement on a connection of its own rather than a query through MikroORM, because
+ * through the ORM it was half of a `GET /me`'s CPU (MikroORM's and knex's query building, their pool, the request
+ * context's bookkeeping), and on SQLite it queued behind every write on the ORM's single connection
+ * (bench/FINDINGS.md, "Prepared statement for the session check"). Writes all stay in the ORM; this only reads
+ * what they committed, so a logout is seen by the very next request.
+ */
+export interface SessionLookup {
+  /** The joined session and user row, or undefined when the session is revoked or unknown. */
+  find(sessionId: string, userId: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+const COLUMNS = 'u.id, u.email, u.full_name, u.role, u.is_active, u.created_at, s.absolute_expires_at';
+const FROM = 'from sessions s join users u on u.id = s.user_id';
+
+/** PostgreSQL connections this instance adds for the lookup, beside the ORM's own pool. */
+const POSTGRES_POOL_SIZE = 4;
+
+export async function openSessionLookup(database: DatabaseConfig, em: EntityManager): Promise<SessionLookup> {
+  if (database.kind === 'postgresql') return postgresLookup(database.url);
+  // An in-memory database exists only on the ORM's own connection; no second connection can see it.
+  if (database.path === ':memory:') return ormLookup(em);
+  return sqliteLookup(database.path);
+}
+
+function postgresLookup(url: string): SessionLookup {
+  const pool = new pg.Pool({ connectionString: url, max: POSTGRES_POOL_SIZE });
+  // An idle connection that the server drops would otherwise be an unhandled 'error' event and end the process;
+  // the pool replaces it on the next query.
+  pool.on('error', () => {});
+  // Named: each connection parses and plans it once, then only binds the two values.
+  const statement = { name: 'authapi_find_session', text: `select ${COLUMNS} ${FROM} where s.id = $1 and s.user_id = $2 and s.revoked_at is null` };
+  return {
+    async find(sessionId, userId) {
+      const result = await pool.query({ ...statement, values: [sessionId, userId] });
+      return result.rows[0];
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function sqliteLookup(path: string): Promise<SessionLookup> {
+  // Read-only: this connection can never write, so it never takes the write lock the ORM's connection needs. In
+  // WAL mode each statement reads the latest commit, without waiting for a writer.
+  const db = await new Promise<sqlite3.Database>((resolve, reject) => {
+    const opened: sqlite3.Database = new sqlite3.Database(path, sqlite3.OPEN_READONLY, (error) => (error ? reject(error) : resolve(opened)));
+  });
+  db.configure('busyTimeout', 5000);
+  const statement = await new Promise<sqlite3.Statement>((resolve, reject) => {
+    const prepared: sqlite3.Statement = db.prepare(`select ${COLUMNS} ${FROM} where s.id = ? and s.user_id = ? and s.revoked_at is null`, (error) =>
+      error ? reject(error) : resolve(prepared),
+    );
+  });
+  return {
+    find: (sessionId, userId) =>
+      new Promise((resolve, reject) => statement.get([sessionId, userId], (error: Error | null, row: unknown) => (error ? reject(error) : resolve(row)))),
+    close: () =>
+      new Promise<void>((resolve, reject) => statement.finalize(() => db.close((error) => (error ? reject(error) : resolve())))),
+  };
+}
+
+function ormLookup(em: EntityManager): SessionLookup {
+  const sql = `select ${COLUMNS} ${FROM} where s.id = ? and s.user_id = ? and s.revoked_at is null`;
+  return {
+    find: (sessionId, userId) => em.getConnection().execute(sql, [sessionId, userId], 'get'),
+    close: async () => {},
+  };
+}
