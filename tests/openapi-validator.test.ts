@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Koa, { type Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { parse } from 'yaml';
 import { AppError, internalError, missingToken } from '../server/errors.js';
+import { compileEovRoutesOnce } from '../server/http/eov-route-cache.js';
 import { openapiValidator } from '../server/http/openapi-validator.js';
 
 const spec: object = parse(readFileSync(new URL('./fixtures/adapter-spec.yaml', import.meta.url), 'utf8'));
@@ -238,5 +240,28 @@ describe('openapiValidator', () => {
     expect(res.status).toBe(500);
     expect(res.body.code).toBe('internal_error');
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe("EOV's route patterns, compiled once", () => {
+  // The copy of path-to-regexp that express-openapi-validator loads, as it calls it on each request.
+  const fromEov = createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
+  const library = fromEov('path-to-regexp') as { pathToRegexp: (path: string, options?: object) => { regexp: RegExp } };
+
+  it('reuses the compiled pattern for the same route and flags, and still matches as before', () => {
+    compileEovRoutesOnce();
+    const first = library.pathToRegexp('/widgets/:id', { sensitive: false, strict: false });
+    expect(library.pathToRegexp('/widgets/:id', { sensitive: false, strict: false })).toBe(first);
+    expect(library.pathToRegexp('/widgets/:id', { sensitive: true, strict: false })).not.toBe(first);
+    expect(first.regexp.exec('/widgets/7')?.[1]).toBe('7');
+    expect(first.regexp.exec('/widgets/7')?.[1]).toBe('7');
+    expect(first.regexp.exec('/gadgets/7')).toBeNull();
+  });
+
+  it("leaves other callers' options (e.g. @koa/router's `end`) uncached", () => {
+    compileEovRoutesOnce();
+    const open = library.pathToRegexp('/widgets', { end: false });
+    expect(library.pathToRegexp('/widgets', { end: false })).not.toBe(open);
+    expect(open.regexp.test('/widgets/7')).toBe(true);
   });
 });

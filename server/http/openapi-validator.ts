@@ -11,6 +11,7 @@ import type { Context, Middleware } from 'koa';
 import type {} from 'koa-bodyparser';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { AppError, internalError, missingToken, type FieldError } from '../errors.js';
+import { compileEovRoutesOnce } from './eov-route-cache.js';
 
 export interface OpenApiValidatorOptions {
   /** The parsed (not dereferenced) OpenAPI 3.0 document object. */
@@ -73,6 +74,7 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
     };
   }
 
+  compileEovRoutesOnce();
   // The spec loads (and is validated) in the background now; each handler awaits it on first use.
   const steps = OpenApiValidator.middleware({
     apiSpec: ignoreQueryWhereNoneDeclared(apiSpec),

@@ -1,0 +1,44 @@
+import { createRequire } from 'node:module';
+
+type Compile = (path: string, options?: Record<string, unknown>) => unknown;
+interface PathToRegexpModule {
+  pathToRegexp: Compile;
+}
+
+const cached = new WeakSet<Compile>();
+
+/**
+ * express-openapi-validator 5.6.2 finds a request's operation by compiling every route of the spec with
+ * path-to-regexp again on each request (`lookupRoute` in openapi.metadata.js): 16 % of a `GET /me`'s CPU in the
+ * profile (bench/FINDINGS.md). The patterns are the spec's own and path-to-regexp is a pure function of its
+ * arguments, so each pattern is compiled once and the result reused.
+ *
+ * This replaces the `pathToRegexp` export of the path-to-regexp copy that EOV loads (EOV looks it up at each call).
+ * Only calls whose options are EOV's (`sensitive`, `strict`) are cached; any other caller of that copy, such as
+ * @koa/router at start-up with more options, gets the original function's fresh answer.
+ */
+export function compileEovRoutesOnce(): void {
+  const fromEov = createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
+  const library = fromEov('path-to-regexp') as PathToRegexpModule;
+  const compile = library.pathToRegexp;
+  if (cached.has(compile)) return;
+  const compiled = new Map<string, unknown>();
+  const compileOnce: Compile = (path, options) => {
+    if (typeof path !== 'string' || !hasOnlyEovOptions(options)) return compile(path, options);
+    const key = `${options?.sensitive === true ? 's' : '-'}${options?.strict === true ? 's' : '-'}${path}`;
+    let result = compiled.get(key);
+    if (result === undefined) {
+      result = compile(path, options);
+      compiled.set(key, result);
+    }
+    return result;
+  };
+  cached.add(compileOnce);
+  library.pathToRegexp = compileOnce;
+}
+
+function hasOnlyEovOptions(options: Record<string, unknown> | undefined): boolean {
+  if (options === undefined) return true;
+  for (const name in options) if (name !== 'sensitive' && name !== 'strict') return false;
+  return true;
+}
