@@ -3,7 +3,7 @@
  * hook installed by `killChildrenOnExit()`) ends them all, whatever failed in between.
  */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -137,6 +137,33 @@ export function cpuTimeMs(pid: number | undefined): number | undefined {
     // Fields after the parenthesised command name; utime and stime are the 14th and 15th, in USER_HZ (100) ticks.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time, in ms, of every process whose command name is `name` (e.g. `postgres`: its backends and workers). */
+export function cpuTimeOfCommandMs(name: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === name) total += cpuTimeMs(Number(entry)) ?? 0;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
+}
+
+/** Busy and total CPU time of the whole machine (all cores), in ms, from /proc/stat; undefined without /proc. */
+export function machineCpuMs(): { busy: number; total: number } | undefined {
+  try {
+    const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are the idle ones.
+    const total = ticks.slice(0, 8).reduce((sum, value) => sum + value, 0);
+    const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+    return { busy: (total - idle) * 10, total: total * 10 };
   } catch {
     return undefined;
   }

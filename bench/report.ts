@@ -1,7 +1,7 @@
-/** The one table a bench run prints: scenarios down, one group of columns per server (sqlite now, postgresql later). */
+/** The tables a bench run prints: scenarios down, one group of columns per server configuration. */
 import type { LoadResult } from './load.js';
 
-export type ScenarioId = 'me' | 'login' | 'register' | 'me-paced' | 'me-under-login';
+export type ScenarioId = 'me' | 'me-two-instances' | 'login' | 'register' | 'me-paced' | 'me-under-login';
 
 export interface Row {
   scenario: ScenarioId;
@@ -23,8 +23,8 @@ export interface Context {
 
 interface Target {
   describe: string;
-  /** The measured ratio or value shown in the table, and whether it meets the target. */
-  check(result: LoadResult, context: Context): { shown: string; pass: boolean };
+  /** The measured ratio or value shown in the table, and whether it meets the target; `rows` are the same server's. */
+  check(result: LoadResult, context: Context, rows: Row[]): { shown: string; pass: boolean } | undefined;
 }
 
 const percent = (value: number) => `${Math.round(value * 100)} %`;
@@ -45,6 +45,18 @@ export const SCENARIOS: Record<ScenarioId, { title: string; target?: Target }> =
       check: (result, { baseline }) => {
         const ratio = result.rps / baseline.rps;
         return { shown: `${percent(ratio)} of baseline`, pass: ratio >= 0.4 };
+      },
+    },
+  },
+  'me-two-instances': {
+    title: 'GET /me, two instances',
+    target: {
+      describe: '≥ 1.5× one instance',
+      check: (result, _context, rows) => {
+        const one = rows.find((row) => row.scenario === 'me')?.result.rps;
+        if (one === undefined || one === 0) return undefined;
+        const ratio = result.rps / one;
+        return { shown: `${ratio.toFixed(2)}× one instance`, pass: ratio >= 1.5 };
       },
     },
   },
@@ -91,7 +103,7 @@ export function renderTable(context: Context, servers: ServerRows[], connections
       }
       any = true;
       const { result } = row;
-      const verdict = target?.check(result, context);
+      const verdict = target?.check(result, context, rows);
       line.push(
         rps(result.rps),
         ms(result.p50Ms),

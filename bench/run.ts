@@ -5,6 +5,10 @@
  *
  *   npm run bench -- --duration 10 --connections 32 [--tool wrk|autocannon] [--only me,login]
  *
+ * The PostgreSQL column (PostgreSQL + Redis, as many instances would run; plus a second instance on the same
+ * database) runs when TEST_DATABASE_URL and TEST_REDIS_URL are set, as .ci/run sets them, or --postgres-url and
+ * --redis-url are given; each run gets a fresh database and Redis key prefix, dropped at the end.
+ *
  * More options for experiments: --warmup <s>, --bcrypt-connections <n>, --root <dir> (a project copy whose
  * dist/server/main.js to run), --server-env KEY=VALUE (repeatable), --cpu-prof-dir <dir>, --no-cli.
  */
@@ -16,6 +20,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import bcrypt from 'bcrypt';
+import { createRedisNamespace, createTestDatabase } from '../tests/helpers/postgres.js';
+import { describeCpuSplit, measureCpuSplit } from './cpu-split.js';
 import { signHs256 } from './hs256.js';
 import { defaultTool, runLoad, type LoadResult, type LoadSpec, type Tool } from './load.js';
 import { freePort, killAll, killChildrenOnExit, launch, startServer, stop, type RunningServer } from './processes.js';
@@ -38,6 +44,8 @@ export interface BenchOptions {
   serverEnv: Record<string, string>;
   cpuProfDir?: string;
   secret: string;
+  postgresUrl?: string;
+  redisUrl?: string;
 }
 
 function parseOptions(): BenchOptions & { cli: boolean } {
@@ -53,6 +61,8 @@ function parseOptions(): BenchOptions & { cli: boolean } {
       'server-env': { type: 'string', multiple: true, default: [] },
       'cpu-prof-dir': { type: 'string' },
       'no-cli': { type: 'boolean', default: false },
+      'postgres-url': { type: 'string', default: process.env.TEST_DATABASE_URL },
+      'redis-url': { type: 'string', default: process.env.TEST_REDIS_URL },
     },
   });
   const positive = (name: string, text: string) => {
@@ -83,6 +93,8 @@ function parseOptions(): BenchOptions & { cli: boolean } {
     serverEnv,
     cpuProfDir: values['cpu-prof-dir'] === undefined ? undefined : resolve(values['cpu-prof-dir']),
     secret: randomBytes(48).toString('base64'),
+    postgresUrl: values['postgres-url'] || undefined,
+    redisUrl: values['redis-url'] || undefined,
     cli: !values['no-cli'],
   };
 }
@@ -105,6 +117,27 @@ async function measureBcrypt(rounds: number): Promise<number> {
 /** Warms up with the same load, then measures. */
 function measure(options: BenchOptions, spec: Omit<LoadSpec, 'durationSec'>, tool = options.tool): Promise<LoadResult> {
   return runLoad(tool, { ...spec, durationSec: options.durationSec }, options.warmupSec);
+}
+
+/**
+ * Loads one or more servers at once (warm-up first, then the measured window), adding up their answers, and
+ * notes where the machine's cores went meanwhile. Latency percentiles are the worse of the servers'.
+ */
+async function measureAcross(options: BenchOptions, specs: Omit<LoadSpec, 'durationSec'>[], serverPids: number[]): Promise<{ result: LoadResult; note: string }> {
+  if (options.warmupSec > 0) await Promise.all(specs.map((spec) => runLoad(options.tool, { ...spec, durationSec: options.warmupSec })));
+  const { value: results, split } = await measureCpuSplit(serverPids, () =>
+    Promise.all(specs.map((spec) => runLoad(options.tool, { ...spec, serverPid: undefined, durationSec: options.durationSec }))),
+  );
+  const total = results.reduce((sum, one) => sum + one.total, 0);
+  const result: LoadResult = {
+    rps: results.reduce((sum, one) => sum + one.rps, 0),
+    p50Ms: Math.max(...results.map((one) => one.p50Ms)),
+    p99Ms: Math.max(...results.map((one) => one.p99Ms)),
+    errors: results.reduce((sum, one) => sum + one.errors, 0),
+    total,
+    cpuMsPerRequest: split && total > 0 ? (split.servers * options.durationSec * 1000) / total : undefined,
+  };
+  return { result, note: describeCpuSplit(split) };
 }
 
 /**
@@ -175,7 +208,7 @@ async function signUp(url: string): Promise<{ email: string; token: string }> {
  * Every scenario against one server configuration, e.g. `benchServer('sqlite', { DATABASE_URL })`; a
  * PostgreSQL column is one more call with its DATABASE_URL.
  */
-export async function benchServer(label: string, env: NodeJS.ProcessEnv, options: BenchOptions): Promise<Row[]> {
+export async function benchServer(label: string, env: NodeJS.ProcessEnv, options: BenchOptions, { twoInstances = false } = {}): Promise<Row[]> {
   const server = await startRealServer(label, env, options);
   try {
     const { url } = server;
@@ -217,7 +250,21 @@ export async function benchServer(label: string, env: NodeJS.ProcessEnv, options
       const { result, note } = await run();
       rows.push({ scenario: id, result, note: [note, before].filter(Boolean).join('; ') });
     };
-    await scenario('me', async () => ({ result: await measure(options, me) }));
+    const pid = server.child.pid ?? 0;
+    await scenario('me', () => measureAcross(options, [me], [pid]));
+    if (twoInstances) {
+      // The same load, split over this server and a second one on the same database and Redis.
+      await scenario('me-two-instances', async () => {
+        const second = await startRealServer(`${label} #2`, env, options);
+        try {
+          const half = Math.max(1, Math.round(options.connections / 2));
+          const specs = [server, second].map((one) => ({ ...me, url: `${one.url}/api/v1/users/me`, connections: half }));
+          return await measureAcross(options, specs, [pid, second.child.pid ?? 0]);
+        } finally {
+          await stop(second.child);
+        }
+      });
+    }
     await scenario('me-paced', async () => ({ result: await measure(options, paced) }));
     await scenario('login', async () => ({ result: await measure(options, login, 'autocannon') }));
     await scenario('register', async () => ({ result: await measure(options, register, 'autocannon') }));
@@ -233,6 +280,19 @@ export async function benchServer(label: string, env: NodeJS.ProcessEnv, options
     return rows;
   } finally {
     await stop(server.child);
+  }
+}
+
+/** The PostgreSQL column: PostgreSQL + Redis, as a scaled-out deployment runs, on a database of its own. */
+async function benchPostgres(options: BenchOptions, postgresUrl: string, redisUrl: string): Promise<Row[]> {
+  const database = await createTestDatabase(postgresUrl);
+  const redis = createRedisNamespace(redisUrl);
+  try {
+    const env = { DATABASE_URL: database.url, REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.keyPrefix };
+    return await benchServer('postgresql', env, options, { twoInstances: true });
+  } finally {
+    await database.drop();
+    await redis.clear();
   }
 }
 
@@ -297,18 +357,22 @@ async function main(): Promise<number> {
 
     const sqliteEnv = { DATABASE_URL: `sqlite:///${join(dataDir, 'bench.db')}` };
     const servers = [{ label: 'sqlite', rows: await benchServer('sqlite', sqliteEnv, options) }];
+    if (options.postgresUrl && options.redisUrl) servers.push({ label: 'postgresql', rows: await benchPostgres(options, options.postgresUrl, options.redisUrl) });
+    else console.error('  postgresql: skipped; set TEST_DATABASE_URL and TEST_REDIS_URL (or --postgres-url and --redis-url)');
 
     const load: Partial<Record<ScenarioId, string>> = {
       me: `${options.connections} conns`,
       login: `${options.bcryptConnections} conns`,
       register: `${options.bcryptConnections} conns`,
+      'me-two-instances': `${options.connections} conns, half to each`,
       'me-paced': `${PACED.connections}×${PACED.ratePerConnection}/s`,
       'me-under-login': `${PACED.connections}×${PACED.ratePerConnection}/s + ${options.bcryptConnections} login conns`,
     };
     const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
     console.log(`\nMachine: ${cores} cores (${cpu}), Node ${process.version}; load: ${options.tool}; ${options.durationSec} s per scenario`);
     console.log(`bcrypt cost ${BCRYPT_ROUNDS}: one hash ${hashMs.toFixed(0)} ms → ceiling ${cores} ÷ ${(hashMs / 1000).toFixed(3)} s = ${bcryptCeilingRps.toFixed(1)} req/s\n`);
-    console.log(renderTable({ baseline, bcryptCeilingRps }, servers, load));
+    // One table per server column: side by side they would be too wide to read.
+    console.log(servers.map((server) => `### ${server.label}\n\n${renderTable({ baseline, bcryptCeilingRps }, [server], load)}`).join('\n\n'));
 
     if (options.cli) {
       const code = await runCliBench(options, { DATABASE_URL: `sqlite:///${join(dataDir, 'cli.db')}` });

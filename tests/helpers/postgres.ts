@@ -27,8 +27,7 @@ export interface TestDatabase {
  * that must share one), so no test ever sees another's rows. The name starts
  * with `authapi_t_` so a leftover from a killed run is easy to recognise.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const baseUrl = requireEnv('TEST_DATABASE_URL', TEST_DATABASE_URL);
+export async function createTestDatabase(baseUrl = requireEnv('TEST_DATABASE_URL', TEST_DATABASE_URL)): Promise<TestDatabase> {
   const name = `authapi_t_${uniqueSuffix()}`;
   await adminQuery(baseUrl, `create database ${name}`);
   const url = new URL(baseUrl);
