@@ -110,7 +110,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       strict: true,
     }),
   );
-  app.use(requestContext(orm));
+  app.use(requestContext());
   app.use(
     openapiValidator({
       apiSpec: spec.document,

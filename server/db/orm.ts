@@ -9,6 +9,7 @@ import { RefreshTokenSchema } from './entities/refresh-token.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
 import { withMigrationLock } from './migration-lock.js';
+import { requestEntityManager } from './request-scope.js';
 import { migrationsList } from './migrations/index.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager>;
@@ -21,11 +22,18 @@ export const entities = [UserSchema, SessionSchema, RefreshTokenSchema, AuditEve
  * the entities at run time: only the committed migrations change it.
  */
 export async function openDatabase(database: DatabaseConfig): Promise<Orm> {
+  const orm = await initOrm(database);
+  // Inside a request, `orm.em` stands for that request's own fork (made on first use).
+  orm.config.set('context', () => requestEntityManager(orm.em));
+  return orm;
+}
+
+async function initOrm(database: DatabaseConfig): Promise<Orm> {
   const common: Options<AbstractSqlDriver> = {
     entities,
     extensions: [Migrator],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
-    // Each request gets its own context (see http/request-context.ts); a
+    // Each request gets its own context (see db/request-scope.ts); a
     // global one would share an identity map between users.
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: true },

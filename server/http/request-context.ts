@@ -1,10 +1,9 @@
-import { RequestContext } from '@mikro-orm/core';
 import type { Middleware } from 'koa';
-import type { Orm } from '../db/orm.js';
+import { runInRequestScope } from '../db/request-scope.js';
 
-/** Gives each request its own identity map, so no entity leaks between users. */
-export function requestContext(orm: Orm): Middleware {
+/** Gives each request its own identity map, so no entity leaks between users (see db/request-scope.ts). */
+export function requestContext(): Middleware {
   return function requestContext(_ctx, next) {
-    return RequestContext.create(orm.em, next);
+    return runInRequestScope(next);
   };
 }
