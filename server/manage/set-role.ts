@@ -1,8 +1,8 @@
 import { loadConfig, loadDotEnv } from '../config.js';
-import { SessionSchema } from '../db/entities/session.entity.js';
 import { UserSchema } from '../db/entities/user.entity.js';
 import { migrateToLatest, openDatabase } from '../db/orm.js';
 import { recordAudit } from '../features/audit/audit-log.js';
+import { revokeSessionsOf } from '../features/sessions/sessions.service.js';
 import { normalizeEmail } from '../features/users/user-view.js';
 
 /** Gives an account a role; 0 when done, 1 for an unknown email. */
@@ -27,7 +27,7 @@ export async function setRole(email: string, role: 'member' | 'admin'): Promise<
       });
       // As through the admin API: a demotion ends what the old role could do.
       if (role === 'member') {
-        await em.nativeUpdate(SessionSchema, { user: user.id, revokedAt: null }, { revokedAt: new Date(), revokedReason: 'demoted' });
+        await revokeSessionsOf(em, user.id, 'demoted');
       }
       user.role = role;
       await em.flush();

@@ -99,7 +99,7 @@ export class SessionsService {
     if (now.getTime() - spentAt.getTime() <= settings.reuseGraceSeconds * 1000) {
       return { kind: 'issued', tokens: this.tokenPair(userId, session.id, successor) };
     }
-    await this.revokeWhere(em, { id: session.id }, 'refresh_token_reused');
+    await revokeWhere(em, { id: session.id }, 'refresh_token_reused');
     recordAudit(em, { event: 'refresh_token_reused', userId, client, details: { session_id: session.id } });
     await em.flush();
     return { kind: 'reused' };
@@ -154,7 +154,7 @@ export class SessionsService {
   async logOut(userId: number, currentSessionId: string, scope: LogoutScope, client: ClientInfo): Promise<void> {
     const { em } = this.deps;
     const which = scope === 'current' ? { id: currentSessionId } : scope === 'others' ? { id: { $ne: currentSessionId } } : {};
-    const ended = await this.revokeWhere(em, { user: userId, ...which }, 'logout');
+    const ended = await revokeWhere(em, { user: userId, ...which }, 'logout');
     recordAudit(em, { event: 'logged_out', userId, client, details: { scope, sessions: ended } });
     await em.flush();
   }
@@ -166,7 +166,7 @@ export class SessionsService {
     // both answer alike. The spec's `format: uuid` also admits a `urn:uuid:` prefix, which PostgreSQL's uuid type
     // refuses with an error (tests/fuzz: a 500); the bare id is the same session.
     const id = sessionId.toLowerCase().replace(/^urn:uuid:/, '');
-    const ended = await this.revokeWhere(em, { id, user: userId }, 'revoked');
+    const ended = await revokeWhere(em, { id, user: userId }, 'revoked');
     // Another user's session id gets the same answer as an unknown one.
     if (ended === 0) throw new AppError(404, 'session_not_found', 'You have no live session with this id.');
     recordAudit(em, { event: 'session_revoked', userId, client, details: { session_id: id } });
@@ -175,7 +175,7 @@ export class SessionsService {
 
   /** Ends every live session of a user (all but `exceptSessionId`, when given). */
   revokeAllOf(em: EntityManager, userId: number, reason: RevocationReason, exceptSessionId?: string): Promise<number> {
-    return this.revokeWhere(em, exceptSessionId ? { user: userId, id: { $ne: exceptSessionId } } : { user: userId }, reason);
+    return revokeSessionsOf(em, userId, reason, exceptSessionId);
   }
 
   /** Replaces a session's refresh tokens with a new one (after a password change); `em` must be in a transaction. */
@@ -193,10 +193,6 @@ export class SessionsService {
     return this.tokenPair(userId, sessionId, refreshToken);
   }
 
-  private revokeWhere(em: EntityManager, where: Record<string, unknown>, reason: RevocationReason): Promise<number> {
-    return em.nativeUpdate(SessionSchema, { ...where, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
-  }
-
   private tokenPair(userId: number, sessionId: string, refreshToken: string): TokenResponse {
     const { accessTokens } = this.deps;
     return {
@@ -206,6 +202,18 @@ export class SessionsService {
       refresh_token: refreshToken,
     };
   }
+}
+
+/**
+ * Ends every live session of a user (all but `exceptSessionId`, when given); the number ended. Also for
+ * `npm run manage`, which has no SessionsService.
+ */
+export function revokeSessionsOf(em: EntityManager, userId: number, reason: RevocationReason, exceptSessionId?: string): Promise<number> {
+  return revokeWhere(em, exceptSessionId ? { user: userId, id: { $ne: exceptSessionId } } : { user: userId }, reason);
+}
+
+function revokeWhere(em: EntityManager, where: Record<string, unknown>, reason: RevocationReason): Promise<number> {
+  return em.nativeUpdate(SessionSchema, { ...where, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
 }
 
 /**
