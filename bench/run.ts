@@ -283,6 +283,32 @@ export async function benchServer(label: string, env: NodeJS.ProcessEnv, options
   }
 }
 
+/**
+ * /me on one of the reference servers (bench/baseline-server.ts, bench/stack-floor-server.ts), which verify the same
+ * HS256 token and answer a fixed body.
+ */
+async function measureReference(options: BenchOptions, label: string, script: string): Promise<LoadResult> {
+  const port = await freePort();
+  const server = await startServer(label, process.execPath, ['--import', 'tsx', join(repoRoot, script)], {
+    cwd: repoRoot,
+    port,
+    readyPath: '/',
+    env: { PATH: process.env.PATH, PORT: String(port), JWT_SECRET: options.secret },
+  });
+  try {
+    console.error(`  ${label}…`);
+    return await measure(options, {
+      url: `${server.url}/api/v1/users/me`,
+      method: 'GET',
+      headers: { Authorization: `Bearer ${signHs256(Buffer.from(options.secret, 'utf8'), '1', 3600)}` },
+      connections: options.connections,
+      serverPid: server.child.pid,
+    });
+  } finally {
+    await stop(server.child);
+  }
+}
+
 /** The PostgreSQL column: PostgreSQL + Redis, as a scaled-out deployment runs, on a database of its own. */
 async function benchPostgres(options: BenchOptions, postgresUrl: string, redisUrl: string): Promise<Row[]> {
   const database = await createTestDatabase(postgresUrl);
@@ -337,23 +363,8 @@ async function main(): Promise<number> {
 
   const dataDir = await mkdtemp(join(tmpdir(), 'authapi-bench-'));
   try {
-    const key = Buffer.from(options.secret, 'utf8');
-    const basePort = await freePort();
-    const baselineServer = await startServer('baseline', process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/baseline-server.ts')], {
-      cwd: repoRoot,
-      port: basePort,
-      readyPath: '/',
-      env: { PATH: process.env.PATH, PORT: String(basePort), JWT_SECRET: options.secret },
-    });
-    console.error('  baseline…');
-    const baseline = await measure(options, {
-      url: `${baselineServer.url}/api/v1/users/me`,
-      method: 'GET',
-      headers: { Authorization: `Bearer ${signHs256(key, '1', 3600)}` },
-      connections: options.connections,
-      serverPid: baselineServer.child.pid,
-    });
-    await stop(baselineServer.child);
+    const baseline = await measureReference(options, 'baseline', 'bench/baseline-server.ts');
+    const floor = await measureReference(options, 'stack floor', 'bench/stack-floor-server.ts');
 
     const sqliteEnv = { DATABASE_URL: `sqlite:///${join(dataDir, 'bench.db')}` };
     const servers = [{ label: 'sqlite', rows: await benchServer('sqlite', sqliteEnv, options) }];
@@ -372,7 +383,7 @@ async function main(): Promise<number> {
     console.log(`\nMachine: ${cores} cores (${cpu}), Node ${process.version}; load: ${options.tool}; ${options.durationSec} s per scenario`);
     console.log(`bcrypt cost ${BCRYPT_ROUNDS}: one hash ${hashMs.toFixed(0)} ms → ceiling ${cores} ÷ ${(hashMs / 1000).toFixed(3)} s = ${bcryptCeilingRps.toFixed(1)} req/s\n`);
     // One table per server column: side by side they would be too wide to read.
-    console.log(servers.map((server) => `### ${server.label}\n\n${renderTable({ baseline, bcryptCeilingRps }, [server], load)}`).join('\n\n'));
+    console.log(servers.map((server) => `### ${server.label}\n\n${renderTable({ baseline, floor, bcryptCeilingRps }, [server], load)}`).join('\n\n'));
 
     if (options.cli) {
       const code = await runCliBench(options, { DATABASE_URL: `sqlite:///${join(dataDir, 'cli.db')}` });
