@@ -5,8 +5,8 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
+export { freePort } from '../tests/helpers/ports.js';
 
 const children = new Set<ChildProcess>();
 
@@ -45,17 +45,6 @@ export function killChildrenOnExit(): void {
       void killAll().finally(() => process.exit(130));
     });
   }
-}
-
-/** A port nobody listens on right now (the OS picks it; a tiny race with other processes is acceptable here). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address !== null ? address.port : 0;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface RunningServer {
