@@ -7,7 +7,9 @@
  * instance on SQLite, then against two instances on PostgreSQL + Redis
  * (TEST_DATABASE_URL and TEST_REDIS_URL; a fresh database, dropped after).
  * Prints req/s and p50/p99 per operation, every unexpected status, and each
- * server's RSS before and after (flagged when it grew more than 20 %).
+ * server's RSS before and after (flagged when it grew more than 20 %), beside the heap that survived the first and
+ * the last full garbage collection of the measured run (servers run with --trace-gc). RSS also grows when V8
+ * merely enlarges its heap for a high promotion rate; a leak shows as growth of what survives.
  * Exits 1 on any unexpected status or socket error.
  *
  * Refresh tokens form chains, so a refresh checks out an account no other
@@ -110,15 +112,17 @@ async function phase(title: string, instances: number, database: (dir: string) =
       ...(await database(dir)),
     };
     const ports = await Promise.all(Array.from({ length: instances }, () => freePort()));
+    const fullGcs: FullGc[][] = ports.map(() => []);
     servers.push(
       ...(await Promise.all(
         ports.map((port, i) =>
-          startServer(`instance ${i + 1}`, process.execPath, [join(ROOT, 'dist/server/main.js')], {
+          startServer(`instance ${i + 1}`, process.execPath, ['--trace-gc', join(ROOT, 'dist/server/main.js')], {
             env: { ...env, PORT: String(port) },
             port,
             readyPath: '/readyz',
             timeoutMs: 60_000,
             cwd: dir,
+            onTextLine: (line) => recordFullGc(fullGcs[i] ?? [], line),
           }),
         ),
       )),
@@ -128,9 +132,11 @@ async function phase(title: string, instances: number, database: (dir: string) =
     const accounts = await seedAccounts(urls);
     await drive(urls, accounts, WARMUP_S);
     const startRss = servers.map(rssOf);
+    const measuredFrom = performance.now();
     const { tallies, socketErrors, timeouts, seconds } = await drive(urls, accounts, DURATION_S);
     const endRss = servers.map(rssOf);
-    return report(title, tallies, { socketErrors, timeouts, seconds, bootRss, startRss, endRss });
+    const survivors = fullGcs.map((gcs) => gcs.filter((gc) => gc.at >= measuredFrom).map((gc) => gc.survivedMb));
+    return report(title, tallies, { socketErrors, timeouts, seconds, bootRss, startRss, endRss, survivors });
   } finally {
     await Promise.all(servers.map((server) => stop(server.child)));
     rmSync(dir, { recursive: true, force: true });
@@ -240,7 +246,7 @@ function json(base: RequestParams, path: string, body: unknown): RequestParams {
 function report(
   title: string,
   tallies: Map<Operation, Tally>,
-  run: { socketErrors: number; timeouts: number; seconds: number; bootRss: number[]; startRss: number[]; endRss: number[] },
+  run: { socketErrors: number; timeouts: number; seconds: number; bootRss: number[]; startRss: number[]; endRss: number[]; survivors: number[][] },
 ): PhaseResult {
   console.log(`\n== ${title}: ${CONNECTIONS} connections, ${DURATION_S} s (after ${WARMUP_S} s warm-up), bcrypt cost ${BCRYPT_ROUNDS}`);
   console.log(pad(['operation', 'share', 'req/s', 'p50 ms', 'p99 ms', 'statuses']));
@@ -272,8 +278,27 @@ function report(
     console.log(
       `instance ${i + 1} RSS: ${mb(run.bootRss[i] ?? 0)} idle, ${mb(start)} at start (after warm-up), ${mb(end)} at end (${growth >= 0 ? '+' : ''}${(growth * 100).toFixed(1)} %)${flag}`,
     );
+    const survived = run.survivors[i] ?? [];
+    const [first, last] = [survived[0], survived.at(-1)];
+    console.log(
+      first === undefined || last === undefined
+        ? `instance ${i + 1} heap: no full GC during the run`
+        : `instance ${i + 1} heap surviving a full GC: ${first.toFixed(1)} MB at the first, ${last.toFixed(1)} MB at the last of ${survived.length} (${last >= first ? '+' : ''}${(((last - first) / first) * 100).toFixed(1)} %)`,
+    );
   });
   return { unexpected, socketErrors: run.socketErrors + run.timeouts };
+}
+
+interface FullGc {
+  at: number;
+  /** Heap in use after the collection: what is still reachable. */
+  survivedMb: number;
+}
+
+/** `[pid:0x…]   12345 ms: Mark-Compact 151.8 (185.2) -> 49.9 (169.0) MB, …` is node's --trace-gc line for a full GC. */
+function recordFullGc(gcs: FullGc[], line: string): void {
+  const survived = /Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(line)?.[1];
+  if (survived !== undefined) gcs.push({ at: performance.now(), survivedMb: Number(survived) });
 }
 
 /** Resident set size in bytes, from /proc (Linux). */

@@ -63,7 +63,15 @@ export async function startServer(
   label: string,
   command: string,
   args: string[],
-  options: { env: NodeJS.ProcessEnv; port: number; readyPath: string; timeoutMs?: number; cwd?: string },
+  options: {
+    env: NodeJS.ProcessEnv;
+    port: number;
+    readyPath: string;
+    timeoutMs?: number;
+    cwd?: string;
+    /** Sees every line the server writes to stdout that is not a JSON log line (e.g. node's --trace-gc). */
+    onTextLine?: (line: string) => void;
+  },
 ): Promise<RunningServer> {
   const child = launch(command, args, { env: options.env, cwd: options.cwd });
   let output = '';
@@ -76,6 +84,7 @@ export async function startServer(
       const logged = parseJson(line);
       if (logged && typeof logged.url === 'string' && typeof logged.msg === 'string' && logged.msg.startsWith('listening on')) url = logged.url;
       else if (!logged || Number(logged.level) >= 40) keep(line);
+      if (!logged) options.onTextLine?.(line);
     });
   }
   if (child.stderr) createInterface({ input: child.stderr }).on('line', keep);
