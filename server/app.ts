@@ -61,7 +61,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const applied = await migrateToLatest(orm);
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
-  const sessionLookup = await openSessionLookup(config.database, orm.em);
+  const sessionLookup = await openSessionLookup(config.database, orm.em, logger);
   const accessTokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtlSeconds });
   const passwords = new PasswordHasher(config.bcryptRounds, config.passwordPepper);
   const sessions = new SessionsService({

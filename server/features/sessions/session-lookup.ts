@@ -2,13 +2,14 @@ import pg from 'pg';
 import sqlite3 from 'sqlite3';
 import type { DatabaseConfig } from '../../config.js';
 import type { EntityManager } from '../../db/orm.js';
+import type { Logger } from '../../logger.js';
 
 /**
  * The one query every authenticated request runs: is this session of this user still standing, and who is the
  * user. It is a prepared statement on a connection of its own rather than a query through MikroORM, because
  * through the ORM it was half of a `GET /me`'s CPU (MikroORM's and knex's query building, their pool, the request
  * context's bookkeeping), and on SQLite it queued behind every write on the ORM's single connection
- * (bench/FINDINGS.md, "Prepared statement for the session check"). Writes all stay in the ORM; this only reads
+ * (bench/FINDINGS.md, "Second pass"). Writes all stay in the ORM; this only reads
  * what they committed, so a logout is seen by the very next request.
  */
 export interface SessionLookup {
@@ -17,26 +18,29 @@ export interface SessionLookup {
   close(): Promise<void>;
 }
 
-const COLUMNS = 'u.id, u.email, u.full_name, u.role, u.is_active, u.created_at, s.absolute_expires_at';
-const FROM = 'from sessions s join users u on u.id = s.user_id';
+/** With `?` placeholders for SQLite and knex; numbered (`$1`, `$2`) for PostgreSQL below. */
+const FIND_SESSION_SQL =
+  'select u.id, u.email, u.full_name, u.role, u.is_active, u.created_at, s.absolute_expires_at ' +
+  'from sessions s join users u on u.id = s.user_id where s.id = ? and s.user_id = ? and s.revoked_at is null';
 
 /** PostgreSQL connections this instance adds for the lookup, beside the ORM's own pool. */
 const POSTGRES_POOL_SIZE = 4;
 
-export async function openSessionLookup(database: DatabaseConfig, em: EntityManager): Promise<SessionLookup> {
-  if (database.kind === 'postgresql') return postgresLookup(database.url);
+export async function openSessionLookup(database: DatabaseConfig, em: EntityManager, logger: Logger): Promise<SessionLookup> {
+  if (database.kind === 'postgresql') return postgresLookup(database.url, logger);
   // An in-memory database exists only on the ORM's own connection; no second connection can see it.
   if (database.path === ':memory:') return ormLookup(em);
   return sqliteLookup(database.path);
 }
 
-function postgresLookup(url: string): SessionLookup {
+function postgresLookup(url: string, logger: Logger): SessionLookup {
   const pool = new pg.Pool({ connectionString: url, max: POSTGRES_POOL_SIZE });
-  // An idle connection that the server drops would otherwise be an unhandled 'error' event and end the process;
-  // the pool replaces it on the next query.
-  pool.on('error', () => {});
+  // An idle connection that the server drops (a restart, a failover) would otherwise be an unhandled 'error'
+  // event and end the process; the pool opens a new one for the next query.
+  pool.on('error', (error) => logger.warn({ err: error }, 'session lookup: an idle PostgreSQL connection failed'));
   // Named: each connection parses and plans it once, then only binds the two values.
-  const statement = { name: 'authapi_find_session', text: `select ${COLUMNS} ${FROM} where s.id = $1 and s.user_id = $2 and s.revoked_at is null` };
+  let n = 0;
+  const statement = { name: 'authapi_find_session', text: FIND_SESSION_SQL.replace(/\?/g, () => `$${++n}`) };
   return {
     async find(sessionId, userId) {
       const result = await pool.query({ ...statement, values: [sessionId, userId] });
@@ -54,9 +58,7 @@ async function sqliteLookup(path: string): Promise<SessionLookup> {
   });
   db.configure('busyTimeout', 5000);
   const statement = await new Promise<sqlite3.Statement>((resolve, reject) => {
-    const prepared: sqlite3.Statement = db.prepare(`select ${COLUMNS} ${FROM} where s.id = ? and s.user_id = ? and s.revoked_at is null`, (error) =>
-      error ? reject(error) : resolve(prepared),
-    );
+    const prepared: sqlite3.Statement = db.prepare(FIND_SESSION_SQL, (error) => (error ? reject(error) : resolve(prepared)));
   });
   return {
     find: (sessionId, userId) =>
@@ -67,9 +69,8 @@ async function sqliteLookup(path: string): Promise<SessionLookup> {
 }
 
 function ormLookup(em: EntityManager): SessionLookup {
-  const sql = `select ${COLUMNS} ${FROM} where s.id = ? and s.user_id = ? and s.revoked_at is null`;
   return {
-    find: (sessionId, userId) => em.getConnection().execute(sql, [sessionId, userId], 'get'),
+    find: (sessionId, userId) => em.getConnection().execute(FIND_SESSION_SQL, [sessionId, userId], 'get'),
     close: async () => {},
   };
 }
