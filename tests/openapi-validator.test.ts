@@ -5,7 +5,7 @@ import Koa, { type Context } from 'koa';
 import bodyParser from 'koa-bodyparser';
 import { parse } from 'yaml';
 import { AppError, internalError, missingToken } from '../server/errors.js';
-import { compileEovRoutesOnce } from '../server/http/eov-route-cache.js';
+import { compileEovRoutesOnce, StaticOperationMatches } from '../server/http/eov-route-cache.js';
 import { openapiValidator } from '../server/http/openapi-validator.js';
 
 const spec: object = parse(readFileSync(new URL('./fixtures/adapter-spec.yaml', import.meta.url), 'utf8'));
@@ -240,6 +240,44 @@ describe('openapiValidator', () => {
     expect(res.status).toBe(500);
     expect(res.body.code).toBe('internal_error');
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('operations found once per static path', () => {
+  it('still runs the security handler on every request to a path it has seen', async () => {
+    for (let i = 0; i < 3; i++) {
+      const ok = await call('GET', '/me', { headers: { Authorization: 'Bearer good' } });
+      expect(ok.status).toBe(200);
+      expect(seen.operationId).toBe('getMe');
+      const refused = await call('GET', '/me', { headers: { Authorization: 'Bearer bad' } });
+      expect(refused.status).toBe(401);
+    }
+  });
+
+  it('still validates query parameters and refuses other methods on a path it has seen', async () => {
+    for (let i = 0; i < 2; i++) {
+      expect((await call('GET', '/widgets?limit=5')).body).toEqual({ limit: 5, items: [] });
+      expect((await call('GET', '/widgets?limit=0')).status).toBe(422);
+      expect((await call('DELETE', '/widgets')).status).toBe(405);
+    }
+  });
+
+  it('keeps only operations at the exact path the spec writes, without path parameters', () => {
+    const matches = new StaticOperationMatches();
+    const operation = { openApiRoute: '/me', expressRoute: '/me', pathParams: {}, schema: { operationId: 'getMe' } };
+    matches.remember('GET', '/ME/', { ...operation });
+    matches.remember('GET', '/widgets/7', { ...operation, openApiRoute: '/widgets/{id}', pathParams: { id: '7' } });
+    expect(matches.find('GET', '/ME/')).toBeUndefined();
+    expect(matches.find('GET', '/widgets/7')).toBeUndefined();
+
+    matches.remember('GET', '/me', operation);
+    const found = matches.find('GET', '/me');
+    expect(found).toEqual(operation);
+    expect(found).not.toBe(operation);
+    expect(matches.find('POST', '/me')).toBeUndefined();
+    // Each request gets its own copy: what one request's validator changes, the next does not see.
+    if (found) found.pathParams = { leaked: true };
+    expect(matches.find('GET', '/me')?.pathParams).toEqual({});
   });
 });
 

@@ -11,7 +11,7 @@ import type { Context, Middleware } from 'koa';
 import type {} from 'koa-bodyparser';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { AppError, internalError, missingToken, type FieldError } from '../errors.js';
-import { compileEovRoutesOnce } from './eov-route-cache.js';
+import { compileEovRoutesOnce, StaticOperationMatches } from './eov-route-cache.js';
 
 export interface OpenApiValidatorOptions {
   /** The parsed (not dereferenced) OpenAPI 3.0 document object. */
@@ -89,6 +89,8 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
   });
   const checkResponse = steps.find((step) => step.name === 'responseMiddleware');
   const checkRequest = steps.filter((step) => step !== checkResponse);
+  const findOperation = steps.find((step) => step.name === 'metadataMiddleware');
+  const staticOperations = new StaticOperationMatches();
 
   return async function openapiValidator(ctx, next) {
     const raw: string | undefined = ctx.request.rawBody;
@@ -106,6 +108,13 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
     pending.set(req, request);
 
     for (const step of checkRequest) {
+      const known = step === findOperation ? staticOperations.find(method, path) : undefined;
+      if (known) {
+        // What EOV's step would have set: the operation, and `params` as the same (empty) path parameters.
+        req.openapi = known;
+        req.params = isRecord(known.pathParams) ? known.pathParams : {};
+        continue;
+      }
       try {
         await run(step, req, res);
       } catch (error) {
@@ -113,6 +122,7 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
         if (request.thrown) throw request.thrown.error;
         throw statusOf(error) === 500 ? internalError(error) : missingToken();
       }
+      if (step === findOperation) staticOperations.remember(method, path, req.openapi);
     }
 
     const openapi = req.openapi;
