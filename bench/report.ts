@@ -17,7 +17,7 @@ export interface ServerRows {
 
 export interface Context {
   baseline: LoadResult;
-  /** Koa + @koa/router + jsonwebtoken and nothing else: the least any /me on this stack can cost. */
+  /** Koa + @koa/router + a jsonwebtoken check and nothing else: what the framework and the JWT library cost. */
   floor: LoadResult;
   /** Theoretical login/register ceiling: cores ÷ one bcrypt hash at the server's cost. */
   bcryptCeilingRps: number;
@@ -93,7 +93,7 @@ export function renderTable(context: Context, servers: ServerRows[], connections
   const { baseline } = context;
   lines.push(['baseline node:http + HS256', connections.me ?? '', rps(baseline.rps), ms(baseline.p50Ms), ms(baseline.p99Ms), String(baseline.errors), cpu(baseline), '', '']);
   const { floor } = context;
-  const floorShare = `${percent(floor.rps / baseline.rps)} of baseline: the most /me can reach on this stack`;
+  const floorShare = `${percent(floor.rps / baseline.rps)} of baseline with Koa and jsonwebtoken alone`;
   lines.push(['stack floor: Koa + jsonwebtoken', connections.me ?? '', rps(floor.rps), ms(floor.p50Ms), ms(floor.p99Ms), String(floor.errors), cpu(floor), floorShare, '']);
   const order = Object.keys(SCENARIOS).filter((id): id is ScenarioId => id in SCENARIOS);
   for (const id of order) {

@@ -3,7 +3,9 @@
  * after verifying the same HS256 token with jsonwebtoken (KeyObject, pinned algorithm), as the real server does.
  * No database, validation, logging or metrics. `npm run bench` measures it beside the bare node:http baseline,
  * so a reader sees how much of the gap to `GET /me` the framework and the JWT library take before any of our code
- * runs. Config: PORT, HOST, JWT_SECRET.
+ * runs. (The real server checks a token it has already verified by a cache lookup instead, see
+ * server/auth/access-tokens.ts; this floor verifies every time, as a server without that cache must.)
+ * Config: PORT, HOST, JWT_SECRET.
  */
 import { createSecretKey } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
