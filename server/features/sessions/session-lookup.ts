@@ -3,6 +3,7 @@ import sqlite3 from 'sqlite3';
 import type { DatabaseConfig } from '../../config.js';
 import type { EntityManager } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
+import type { UserView } from '../users/user-view.js';
 
 /**
  * The one query every authenticated request runs: is this session of this user still standing, and who is the
@@ -13,8 +14,20 @@ import type { Logger } from '../../logger.js';
  * what they committed, so a logout is seen by the very next request.
  */
 export interface SessionLookup {
-  /** The joined session and user row, or undefined when the session is revoked or unknown. */
-  find(sessionId: string, userId: number): Promise<unknown>;
+  /** The session's user and its hard expiry, or undefined when the session is revoked or unknown. */
+  find(sessionId: string, userId: number): Promise<SessionOwner | undefined>;
+  close(): Promise<void>;
+}
+
+export interface SessionOwner {
+  user: UserView;
+  /** An unreadable value is an Invalid Date, which compares as already past. */
+  absoluteExpiresAt: Date;
+}
+
+/** One driver's connection and statement; its rows are raw (see `toSessionOwner`). */
+interface RowSource {
+  findRow(sessionId: string, userId: number): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -27,13 +40,21 @@ const FIND_SESSION_SQL =
 const POSTGRES_POOL_SIZE = 4;
 
 export async function openSessionLookup(database: DatabaseConfig, em: EntityManager, logger: Logger): Promise<SessionLookup> {
-  if (database.kind === 'postgresql') return postgresLookup(database.url, logger);
-  // An in-memory database exists only on the ORM's own connection; no second connection can see it.
-  if (database.path === ':memory:') return ormLookup(em);
-  return sqliteLookup(database.path);
+  const source = await openRowSource(database, em, logger);
+  return {
+    find: async (sessionId, userId) => toSessionOwner(await source.findRow(sessionId, userId)),
+    close: () => source.close(),
+  };
 }
 
-function postgresLookup(url: string, logger: Logger): SessionLookup {
+async function openRowSource(database: DatabaseConfig, em: EntityManager, logger: Logger): Promise<RowSource> {
+  if (database.kind === 'postgresql') return postgresRows(database.url, logger);
+  // An in-memory database exists only on the ORM's own connection; no second connection can see it.
+  if (database.path === ':memory:') return ormRows(em);
+  return sqliteRows(database.path);
+}
+
+function postgresRows(url: string, logger: Logger): RowSource {
   const pool = new pg.Pool({ connectionString: url, max: POSTGRES_POOL_SIZE });
   // An idle connection that the server drops (a restart, a failover) would otherwise be an unhandled 'error'
   // event and end the process; the pool opens a new one for the next query.
@@ -42,7 +63,7 @@ function postgresLookup(url: string, logger: Logger): SessionLookup {
   let n = 0;
   const statement = { name: 'authapi_find_session', text: FIND_SESSION_SQL.replace(/\?/g, () => `$${++n}`) };
   return {
-    async find(sessionId, userId) {
+    async findRow(sessionId, userId) {
       const result = await pool.query({ ...statement, values: [sessionId, userId] });
       return result.rows[0];
     },
@@ -50,7 +71,7 @@ function postgresLookup(url: string, logger: Logger): SessionLookup {
   };
 }
 
-async function sqliteLookup(path: string): Promise<SessionLookup> {
+async function sqliteRows(path: string): Promise<RowSource> {
   // Read-only: this connection can never write, so it never takes the write lock the ORM's connection needs. In
   // WAL mode each statement reads the latest commit, without waiting for a writer.
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
@@ -61,16 +82,57 @@ async function sqliteLookup(path: string): Promise<SessionLookup> {
     const prepared: sqlite3.Statement = db.prepare(FIND_SESSION_SQL, (error) => (error ? reject(error) : resolve(prepared)));
   });
   return {
-    find: (sessionId, userId) =>
+    findRow: (sessionId, userId) =>
       new Promise((resolve, reject) => statement.get([sessionId, userId], (error: Error | null, row: unknown) => (error ? reject(error) : resolve(row)))),
     close: () =>
       new Promise<void>((resolve, reject) => statement.finalize(() => db.close((error) => (error ? reject(error) : resolve())))),
   };
 }
 
-function ormLookup(em: EntityManager): SessionLookup {
+function ormRows(em: EntityManager): RowSource {
   return {
-    find: (sessionId, userId) => em.getConnection().execute(FIND_SESSION_SQL, [sessionId, userId], 'get'),
+    findRow: (sessionId, userId) => em.getConnection().execute(FIND_SESSION_SQL, [sessionId, userId], 'get'),
     close: async () => {},
   };
+}
+
+interface SessionOwnerRow {
+  id: number | string;
+  email: string;
+  full_name: string | null;
+  role: string;
+  is_active: unknown;
+  created_at: unknown;
+  absolute_expires_at: unknown;
+}
+
+function toSessionOwner(row: unknown): SessionOwner | undefined {
+  if (!isSessionOwnerRow(row)) return undefined;
+  return {
+    user: {
+      id: Number(row.id),
+      email: row.email,
+      full_name: row.full_name ?? null,
+      // Only our own writers fill the column; anything unexpected gets the lesser role.
+      role: row.role === 'admin' ? 'admin' : 'member',
+      is_active: toBoolean(row.is_active),
+      created_at: toDate(row.created_at).toISOString(),
+    },
+    absoluteExpiresAt: toDate(row.absolute_expires_at),
+  };
+}
+
+function isSessionOwnerRow(row: unknown): row is SessionOwnerRow {
+  return typeof row === 'object' && row !== null && 'id' in row && 'email' in row && typeof row.email === 'string';
+}
+
+/** SQLite keeps booleans as 0/1 and datetimes as epoch milliseconds; PostgreSQL returns native values. */
+function toBoolean(value: unknown): boolean {
+  return value === true || value === 1 || value === '1' || value === 't';
+}
+
+function toDate(value: unknown): Date {
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'string') return new Date(/^\d+$/.test(String(value)) ? Number(value) : value);
+  return new Date(NaN);
 }

@@ -113,18 +113,11 @@ export class SessionsService {
   async authenticate(userId: number, sessionId: string): Promise<UserView | undefined> {
     // The hot path of every authenticated request: one indexed join, read as
     // plain values by a prepared statement (see session-lookup.ts).
-    const row = await this.deps.lookup.find(sessionId, userId);
-    if (!isAuthenticationRow(row) || !toBoolean(row.is_active)) return undefined;
-    // Written so that an unreadable date (NaN) counts as expired.
-    if (!(toDate(row.absolute_expires_at).getTime() > Date.now())) return undefined;
-    return {
-      id: Number(row.id),
-      email: row.email,
-      full_name: row.full_name ?? null,
-      role: row.role === 'admin' ? 'admin' : 'member',
-      is_active: true,
-      created_at: toDate(row.created_at).toISOString(),
-    };
+    const owner = await this.deps.lookup.find(sessionId, userId);
+    if (!owner?.user.is_active) return undefined;
+    // Written so that an unreadable date (Invalid Date) counts as expired.
+    if (!(owner.absoluteExpiresAt.getTime() > Date.now())) return undefined;
+    return owner.user;
   }
 
   /** Sessions neither revoked nor expired, across all users (for the metrics gauge). */
@@ -245,29 +238,4 @@ function addSeconds(date: Date, seconds: number): Date {
 
 function earliest(a: Date, b: Date): Date {
   return a < b ? a : b;
-}
-
-interface AuthenticationRow {
-  id: number | string;
-  email: string;
-  full_name: string | null;
-  role: string;
-  is_active: unknown;
-  created_at: unknown;
-  absolute_expires_at: unknown;
-}
-
-function isAuthenticationRow(row: unknown): row is AuthenticationRow {
-  return typeof row === 'object' && row !== null && 'id' in row && 'email' in row && typeof row.email === 'string';
-}
-
-/** SQLite keeps booleans as 0/1 and datetimes as epoch milliseconds; PostgreSQL returns native values. */
-function toBoolean(value: unknown): boolean {
-  return value === true || value === 1 || value === '1' || value === 't';
-}
-
-function toDate(value: unknown): Date {
-  if (value instanceof Date) return value;
-  if (typeof value === 'number' || typeof value === 'string') return new Date(/^\d+$/.test(String(value)) ? Number(value) : value);
-  return new Date(NaN);
 }
