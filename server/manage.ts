@@ -1,4 +1,8 @@
+import type { components } from '../generated/openapi.js';
+import { loadApiSpec, schemaEnum } from './api-spec.js';
 import { ConfigError } from './config.js';
+
+type Role = components['schemas']['Role'];
 
 /**
  * Operator commands, run on the server host against whatever DATABASE_URL
@@ -6,12 +10,13 @@ import { ConfigError } from './config.js';
  *
  *   npm run --silent manage -- set-role <email> <member|admin>
  */
-const USAGE = 'usage: npm run --silent manage -- set-role <email> <member|admin>';
-
 async function main(args: string[]): Promise<number> {
+  // The roles the contract defines (its Role schema), so a role added there is accepted here.
+  const roles = schemaEnum(loadApiSpec().document, 'Role');
+  const isRole = (value: string | undefined): value is Role => roles.includes(value);
   const [command, email, role] = args;
-  if (command !== 'set-role' || !email || (role !== 'member' && role !== 'admin')) {
-    console.error(USAGE);
+  if (command !== 'set-role' || !email || !isRole(role)) {
+    console.error(`usage: npm run --silent manage -- set-role <email> <${roles.join('|')}>`);
     return 2;
   }
   // Loaded only now: a usage error should not wait for the ORM to load.

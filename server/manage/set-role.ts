@@ -1,3 +1,4 @@
+import type { components } from '../../generated/openapi.js';
 import { loadConfig, loadDotEnv } from '../config.js';
 import { UserSchema } from '../db/entities/user.entity.js';
 import { migrateToLatest, openDatabase } from '../db/orm.js';
@@ -5,8 +6,10 @@ import { recordAudit } from '../features/audit/audit-log.js';
 import { revokeSessionsOf } from '../features/sessions/sessions.service.js';
 import { normalizeEmail } from '../features/users/user-view.js';
 
+type Role = components['schemas']['Role'];
+
 /** Gives an account a role; 0 when done, 1 for an unknown email. */
-export async function setRole(email: string, role: 'member' | 'admin'): Promise<number> {
+export async function setRole(email: string, role: Role): Promise<number> {
   loadDotEnv();
   const { config } = loadConfig();
   const orm = await openDatabase(config.database);

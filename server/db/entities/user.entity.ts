@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { components } from '../../../generated/openapi.js';
 
 export const UserSchema = defineEntity({
   name: 'User',
@@ -11,7 +12,8 @@ export const UserSchema = defineEntity({
     // hidden: serialising a user can never leak the hash.
     passwordHash: p.string().length(100).hidden(),
     fullName: p.string().length(200).nullable(),
-    role: p.enum(['member', 'admin']).default('member'),
+    // Typed as the contract's Role; the migration makes the column.
+    role: p.string().$type<components['schemas']['Role']>().length(16).default('member'),
     isActive: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
