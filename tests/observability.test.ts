@@ -72,3 +72,21 @@ describe('METRICS_ENABLED=false', () => {
     expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   });
 });
+
+describe('LOG_LEVEL=warn', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ LOG_LEVEL: 'warn' });
+  });
+  afterAll(() => server.stop());
+
+  it('writes no access lines (they are info), yet still writes warnings', async () => {
+    const response = await fetch(`${server.url}/healthz`, { headers: { 'X-Request-Id': 'quiet-probe' } });
+    expect(response.status).toBe(200);
+    server.running.logger.warn('a warning still gets through');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const logs = server.logs();
+    expect(logs).not.toContain('quiet-probe');
+    expect(logs).toContain('a warning still gets through');
+  });
+});
