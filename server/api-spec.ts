@@ -42,16 +42,6 @@ function isOpenApiDocument(value: unknown): value is OpenApiDocument {
   return 'openapi' in value && typeof value.openapi === 'string' && 'paths' in value && typeof value.paths === 'object';
 }
 
-/** The values of a named schema's `enum` (`components.schemas.<name>.enum`), e.g. `Role` → member, admin. */
-export function schemaEnum(document: OpenApiDocument, name: string): unknown[] {
-  const components = document.components;
-  const schemas = typeof components === 'object' && components !== null && 'schemas' in components ? components.schemas : undefined;
-  const schema: unknown = typeof schemas === 'object' && schemas !== null ? Reflect.get(schemas, name) : undefined;
-  const values: unknown = typeof schema === 'object' && schema !== null && 'enum' in schema ? schema.enum : undefined;
-  if (!Array.isArray(values)) throw new Error(`openapi.yaml has no enum schema named ${name}`);
-  return values;
-}
-
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 export type HttpMethod = (typeof HTTP_METHODS)[number];
 

@@ -1,5 +1,4 @@
-import type { components } from '../generated/openapi.js';
-import { loadApiSpec, schemaEnum } from './api-spec.js';
+import { roleValues, type components } from '../generated/openapi.js';
 import { ConfigError } from './config.js';
 
 type Role = components['schemas']['Role'];
@@ -11,12 +10,11 @@ type Role = components['schemas']['Role'];
  *   npm run --silent manage -- set-role <email> <member|admin>
  */
 async function main(args: string[]): Promise<number> {
-  // The roles the contract defines (its Role schema), so a role added there is accepted here.
-  const roles = schemaEnum(loadApiSpec().document, 'Role');
-  const isRole = (value: string | undefined): value is Role => roles.includes(value);
-  const [command, email, role] = args;
-  if (command !== 'set-role' || !email || !isRole(role)) {
-    console.error(`usage: npm run --silent manage -- set-role <email> <${roles.join('|')}>`);
+  // The roles the contract's Role schema lists (generated), so a role added there is accepted here.
+  const [command, email, arg] = args;
+  const role: Role | undefined = roleValues.find((value) => value === arg);
+  if (command !== 'set-role' || !email || !role) {
+    console.error(`usage: npm run --silent manage -- set-role <email> <${roleValues.join('|')}>`);
     return 2;
   }
   // Loaded only now: a usage error should not wait for the ORM to load.

@@ -3,6 +3,7 @@ import sqlite3 from 'sqlite3';
 import type { DatabaseConfig } from '../../config.js';
 import type { EntityManager } from '../../db/orm.js';
 import type { Logger } from '../../logger.js';
+import { roleValues } from '../../../generated/openapi.js';
 import type { UserView } from '../users/user-view.js';
 
 /**
@@ -113,8 +114,8 @@ function toSessionOwner(row: unknown): SessionOwner | undefined {
       id: Number(row.id),
       email: row.email,
       full_name: row.full_name ?? null,
-      // Only our own writers fill the column; anything unexpected gets the lesser role.
-      role: row.role === 'admin' ? 'admin' : 'member',
+      // One of the contract's roles; only our own writers fill the column, and anything else gets the lesser one.
+      role: roleValues.find((role) => role === row.role) ?? 'member',
       is_active: toBoolean(row.is_active),
       created_at: toDate(row.created_at).toISOString(),
     },
