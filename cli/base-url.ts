@@ -15,7 +15,7 @@ export function resolveBaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv 
  * One spelling per server, because the base URL keys the stored credentials:
  * `HTTP://Example.com:80/api/` and `http://example.com/api` are the same login.
  */
-export function normaliseBaseUrl(raw: string, source: string): string {
+function normaliseBaseUrl(raw: string, source: string): string {
   let url: URL;
   try {
     url = new URL(raw);

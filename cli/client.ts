@@ -12,7 +12,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /** Sessions list it, so a user can tell the CLI's logins from their browser's. */
 const USER_AGENT = `authcli/${readVersion()} (Node.js ${process.versions.node})`;
 
-export interface ClientOptions {
+interface ClientOptions {
   /** The bearer token; a function is read for every request, since a session's token changes when it is renewed. */
   accessToken?: string | (() => string);
   /**
@@ -57,7 +57,7 @@ function refusesToken(response: Response): boolean {
   return response.status === 401 && /\berror="invalid_token"/.test(response.headers.get('WWW-Authenticate') ?? '');
 }
 
-export function serverUnreachable(baseUrl: string, error: unknown): CliError {
+function serverUnreachable(baseUrl: string, error: unknown): CliError {
   return new CliError(ExitCode.ServerUnreachable, `cannot reach the server at ${baseUrl} (${describeNetworkError(error)})`, [
     'Is it running? Point authcli elsewhere with --base-url <url> or AUTHCLI_BASE_URL.',
   ], { cause: error });

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { components } from '../generated/openapi.js';
 import { notLoggedIn, type CliError } from './exit-codes.js';
 
 /**
@@ -11,7 +12,7 @@ import { notLoggedIn, type CliError } from './exit-codes.js';
 export interface StoredCredentials {
   version: 1;
   base_url: string;
-  user: { id: number; email: string };
+  user: Pick<components['schemas']['User'], 'id' | 'email'>;
   token_type: string;
   access_token: string;
   /** ISO 8601. Checked before every use, so an expired token is refreshed (or reads as "not logged in") rather than sent. */
@@ -37,7 +38,7 @@ export function configDir(env: NodeJS.ProcessEnv = process.env): string {
  * files mean a login to one server never rewrites another's credentials, so
  * two terminals cannot lose each other's update, and logout is an unlink.
  */
-export function credentialsPath(baseUrl: string, dir = configDir()): string {
+function credentialsPath(baseUrl: string, dir = configDir()): string {
   const readable = baseUrl.replace(/^https?:\/\//, '').replace(/[^A-Za-z0-9.-]+/g, '_').slice(0, 80);
   const hash = createHash('sha256').update(baseUrl).digest('hex').slice(0, 12);
   return join(dir, `credentials-${readable}-${hash}.json`);

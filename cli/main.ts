@@ -11,7 +11,7 @@ import { readVersion } from './version.js';
  * here: each command's code (and openapi-fetch) is imported when that command
  * runs, so `authcli --help` stays close to bare `node` start-up.
  */
-export function buildProgram(version: string): Command {
+function buildProgram(version: string): Command {
   const program = new Command('authcli')
     .description('Register, log in and call the Auth API from a terminal or a script.')
     // Set before any .command(): subcommands copy these settings when created.

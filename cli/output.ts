@@ -36,7 +36,7 @@ export function printUser(user: User, options: { json: boolean; admin?: boolean 
 }
 
 /** `active` is shown to admins only: any account that can run `authcli me` is active. */
-export function userFields(user: User, withActive = false): Array<readonly [string, string | number | null]> {
+function userFields(user: User, withActive = false): Array<readonly [string, string | number | null]> {
   return [
     ['id', user.id],
     ['email', user.email],
@@ -47,7 +47,7 @@ export function userFields(user: User, withActive = false): Array<readonly [stri
   ];
 }
 
-export type Cell = string | number | boolean | null;
+type Cell = string | number | boolean | null;
 
 /**
  * Columns padded to their widest cell, two spaces apart, headers in capitals
@@ -62,8 +62,14 @@ export function printTable(headers: readonly string[], rows: ReadonlyArray<reado
   process.stdout.write([paint(process.stdout, '1', head), ...body].join('\n') + '\n');
 }
 
+/** One page of a list: its table (none when the page is empty), then where it sits in the whole. */
+export function printPage(noun: string, page: { offset: number; total: number }, headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): void {
+  if (rows.length > 0) printTable(headers, rows);
+  printPageSummary(noun, page.offset, rows.length, page.total);
+}
+
 /** Under a table of one page: where it sits in the whole, and how to get the next. */
-export function printPageSummary(noun: string, offset: number, shown: number, total: number): void {
+function printPageSummary(noun: string, offset: number, shown: number, total: number): void {
   if (shown === 0) return printLine(total === 0 ? `No ${noun}.` : `No ${noun} at offset ${offset}; there are ${total}.`);
   const next = offset + shown < total ? `; next page: --offset ${offset + shown}` : '';
   printLine(`${noun} ${offset + 1}-${offset + shown} of ${total}${next}`);
@@ -92,6 +98,3 @@ export function printError(error: Pick<CliError, 'message' | 'details'>): void {
   process.stderr.write(lines.join('\n') + '\n');
 }
 
-export function printWarning(text: string): void {
-  process.stderr.write(`${paint(process.stderr, '33', 'warning:')} ${text}\n`);
-}

@@ -1,6 +1,6 @@
 import { usageError } from './exit-codes.js';
 
-export interface PasswordSource {
+interface PasswordSource {
   /** `--password-stdin`: read everything on standard input instead of asking. */
   fromStdin: boolean;
   /** Ask twice and insist on a match (a typo in a new password would lock the user out). */

@@ -6,7 +6,6 @@ import { formatTime } from './output.js';
 import { serverRefused } from './server-refusal.js';
 
 type TokenResponse = components['schemas']['TokenResponse'];
-type User = components['schemas']['User'];
 
 /**
  * A token with less life left than this is treated as expired: a request
@@ -110,7 +109,7 @@ function expiresWithin(credentials: StoredCredentials, marginMs: number, now = D
 }
 
 /** What to store after a login, refresh or password change: the token, when it runs out, and the refresh token if the server sent one. */
-export function credentialsFromTokens(baseUrl: string, tokens: TokenResponse, user: StoredCredentials['user'] | User, now = new Date()): StoredCredentials {
+export function credentialsFromTokens(baseUrl: string, tokens: TokenResponse, user: StoredCredentials['user'], now = new Date()): StoredCredentials {
   const refreshToken = readRefreshToken(tokens);
   return newCredentials(
     {

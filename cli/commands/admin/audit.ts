@@ -1,6 +1,6 @@
 import type { components } from '../../../generated/openapi.js';
 import type { CommandContext } from '../../command-context.js';
-import { formatTime, printJson, printPageSummary, printTable } from '../../output.js';
+import { formatTime, printJson, printPage } from '../../output.js';
 import { requireSession, sessionRefused } from '../../session.js';
 
 type AuditEventType = components['schemas']['AuditEventType'];
@@ -21,13 +21,12 @@ export async function run({ baseUrl }: CommandContext, options: AuditOptions): P
   });
   if (!data) throw sessionRefused(baseUrl, response, error);
   if (options.json) return printJson(data);
-  if (data.items.length > 0) {
-    printTable(
-      ['id', 'at', 'event', 'user', 'actor', 'ip', 'details'],
-      data.items.map((event) => [event.id, formatTime(event.at, 'seconds'), event.event, event.user_id, event.actor_id, event.ip, describeDetails(event.details)]),
-    );
-  }
-  printPageSummary('events', options.offset ?? 0, data.items.length, data.total);
+  printPage(
+    'events',
+    { offset: options.offset ?? 0, total: data.total },
+    ['id', 'at', 'event', 'user', 'actor', 'ip', 'details'],
+    data.items.map((event) => [event.id, formatTime(event.at, 'seconds'), event.event, event.user_id, event.actor_id, event.ip, describeDetails(event.details)]),
+  );
 }
 
 /** `from=member to=admin`: one line per event; a value with a space or quote is JSON-quoted so the pairs stay apart. */

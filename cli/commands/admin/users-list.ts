@@ -1,5 +1,5 @@
 import type { CommandContext } from '../../command-context.js';
-import { formatTime, printJson, printPageSummary, printTable } from '../../output.js';
+import { formatTime, printJson, printPage } from '../../output.js';
 import { requireSession, sessionRefused } from '../../session.js';
 
 export interface UsersListOptions {
@@ -16,11 +16,10 @@ export async function run({ baseUrl }: CommandContext, options: UsersListOptions
   });
   if (!data) throw sessionRefused(baseUrl, response, error);
   if (options.json) return printJson(data);
-  if (data.items.length > 0) {
-    printTable(
-      ['id', 'email', 'role', 'active', 'created', 'full name'],
-      data.items.map((user) => [user.id, user.email, user.role, user.is_active, formatTime(user.created_at), user.full_name]),
-    );
-  }
-  printPageSummary('accounts', options.offset ?? 0, data.items.length, data.total);
+  printPage(
+    'accounts',
+    { offset: options.offset ?? 0, total: data.total },
+    ['id', 'email', 'role', 'active', 'created', 'full name'],
+    data.items.map((user) => [user.id, user.email, user.role, user.is_active, formatTime(user.created_at), user.full_name]),
+  );
 }
