@@ -4,16 +4,11 @@
  * or logging, so the gap to `GET /api/v1/users/me` is what those layers cost. Config: PORT, HOST, JWT_SECRET.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { verifyHs256 } from './hs256.js';
+import { FIXED_USER, listenAndAnnounce, requireSecret } from './reference-server.js';
 
-const secret = process.env.JWT_SECRET ?? '';
-if (Buffer.byteLength(secret) < 32) {
-  console.error('JWT_SECRET must be at least 32 bytes');
-  process.exit(78);
-}
-const key = Buffer.from(secret, 'utf8');
-const body = JSON.stringify({ id: 1, email: 'baseline@example.com', full_name: null, role: 'member', created_at: '2025-01-01T00:00:00.000Z' });
+const key = Buffer.from(requireSecret(), 'utf8');
+const body = JSON.stringify(FIXED_USER);
 const unauthorized = JSON.stringify({ title: 'Unauthorized', status: 401 });
 
 const server = createServer((req, res) => {
@@ -23,10 +18,4 @@ const server = createServer((req, res) => {
   res.end(sub === undefined ? unauthorized : body);
 });
 
-server.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  console.log(JSON.stringify({ level: 30, url, msg: `listening on ${url}` }));
-});
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => server.close(() => process.exit(0)));
+listenAndAnnounce(server);

@@ -125,7 +125,8 @@ async function runAutocannon(spec: LoadSpec, warmupSec: number): Promise<LoadRes
   };
 }
 
-function percentile(sorted: number[], p: number): number {
+/** The p-th percentile of sorted values (nearest rank); NaN when there are none. */
+export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }

@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { percentile } from './load.js';
 import { freePort, killChildrenOnExit, startServer, stop, type RunningServer } from './processes.js';
 import { createRedisNamespace, createTestDatabase } from '../tests/helpers/postgres.js';
 
@@ -309,11 +310,6 @@ function rssOf(server: RunningServer): number {
 
 function mb(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
 
 function pad(cells: string[]): string {

@@ -8,18 +8,13 @@
  * Config: PORT, HOST, JWT_SECRET.
  */
 import { createSecretKey } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import Router from '@koa/router';
 import jwt from 'jsonwebtoken';
 import Koa from 'koa';
+import { FIXED_USER, listenAndAnnounce, requireSecret } from './reference-server.js';
 
-const secret = process.env.JWT_SECRET ?? '';
-if (Buffer.byteLength(secret) < 32) {
-  console.error('JWT_SECRET must be at least 32 bytes');
-  process.exit(78);
-}
-const key = createSecretKey(Buffer.from(secret, 'utf8'));
-const user = { id: 1, email: 'baseline@example.com', full_name: null, role: 'member', created_at: '2025-01-01T00:00:00.000Z' };
+const key = createSecretKey(Buffer.from(requireSecret(), 'utf8'));
 
 const router = new Router();
 router.get('/api/v1/users/me', (ctx) => {
@@ -31,15 +26,9 @@ router.get('/api/v1/users/me', (ctx) => {
     ctx.body = { title: 'Unauthorized', status: 401 };
     return;
   }
-  ctx.body = user;
+  ctx.body = FIXED_USER;
 });
 const app = new Koa();
 app.use(router.routes());
 
-const server = app.listen(Number(process.env.PORT ?? 0), process.env.HOST ?? '127.0.0.1', () => {
-  const { port } = server.address() as AddressInfo;
-  const url = `http://127.0.0.1:${port}`;
-  console.log(JSON.stringify({ level: 30, url, msg: `listening on ${url}` }));
-});
-
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => server.close(() => process.exit(0)));
+listenAndAnnounce(createServer(app.callback()));
