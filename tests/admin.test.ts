@@ -3,6 +3,7 @@ import { login, loginTokens, meStatus, refreshOutcome, sendRaw } from './helpers
 import { runSql, selectRows } from './helpers/db.js';
 import { makeAdmin } from './helpers/manage.js';
 import { bearer, registerAndLogin, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import type { components } from '../generated/openapi.js';
 
 type Account = Awaited<ReturnType<typeof registerAndLogin>>;
 
@@ -16,7 +17,7 @@ async function registerAdmin(server: TestServer): Promise<Account> {
   return account;
 }
 
-function patchUser(server: TestServer, accessToken: string, userId: number, body: { role?: 'member' | 'admin'; is_active?: boolean }) {
+function patchUser(server: TestServer, accessToken: string, userId: number, body: components['schemas']['AdminUpdateUserRequest']) {
   return server.client.PATCH('/api/v1/admin/users/{userId}', { params: { path: { userId } }, body, headers: bearer(accessToken) });
 }
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginTokens, meStatus } from './helpers/auth-flows.js';
-import { cliLogin, createCliSandbox, EXIT, parseJson, storedTokens, type CliSandbox } from './helpers/cli.js';
+import { cliLogin, createCliSandbox, EXIT, parseJson, storedTokens, type CliSandbox, outputLines } from './helpers/cli.js';
 import { makeAdmin } from './helpers/manage.js';
 import { bearer, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
@@ -30,10 +30,6 @@ async function apiUser(id: number) {
   return server.client.GET('/api/v1/admin/users/{userId}', { params: { path: { userId: id } }, headers: bearer(storedTokens(admin).accessToken) });
 }
 
-function lines(text: string): string[] {
-  return text.trimEnd().split('\n');
-}
-
 beforeAll(async () => {
   server = await startTestServer();
   admin = createCliSandbox(server.url);
@@ -54,7 +50,7 @@ describe('authcli admin users list', () => {
   it('prints a table of accounts, oldest first, and where the page sits', async () => {
     const result = await admin.run(['admin', 'users', 'list']);
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    const output = lines(result.stdout);
+    const output = outputLines(result.stdout);
     expect(output[0]).toMatch(/^ID +EMAIL +ROLE +ACTIVE +CREATED +FULL NAME$/);
     const time = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d UTC`;
     expect(output[1]).toMatch(new RegExp(String.raw`^${adminAccount.id} +${adminAccount.email.replaceAll('.', '\\.')} +admin +yes +${time}  Ada Admin$`));
@@ -82,7 +78,7 @@ describe('authcli admin users list', () => {
     expect(parsed.items).toEqual([expect.objectContaining({ id: memberAccount.id })]);
 
     const table = await admin.run(['admin', 'users', 'list', '--limit', '1', '--offset', '1']);
-    expect(lines(table.stdout).at(-1)).toBe(`accounts 2-2 of ${total}; next page: --offset 2`);
+    expect(outputLines(table.stdout).at(-1)).toBe(`accounts 2-2 of ${total}; next page: --offset 2`);
   });
 
   it('--email finds one account, compared case-insensitively', async () => {
@@ -106,7 +102,7 @@ describe('authcli admin users show, set-role, activate, deactivate', () => {
   it('show prints every field, active included; --json is the API’s user', async () => {
     const result = await admin.run(['admin', 'users', 'show', String(memberAccount.id)]);
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    expect(lines(result.stdout)).toEqual([
+    expect(outputLines(result.stdout)).toEqual([
       `id:      ${memberAccount.id}`,
       `email:   ${memberAccount.email}`,
       'role:    member',
@@ -132,7 +128,7 @@ describe('authcli admin users show, set-role, activate, deactivate', () => {
     const session = await loginTokens(server, target.email, GOOD_PASSWORD);
     const demoted = await admin.run(['admin', 'users', 'set-role', String(target.id), 'member']);
     expect(demoted.code, demoted.stderr).toBe(EXIT.ok);
-    expect(lines(demoted.stdout)).toContain('role:    member');
+    expect(outputLines(demoted.stdout)).toContain('role:    member');
     expect((await apiUser(target.id)).data?.role).toBe('member');
     expect(await meStatus(server, session.access_token)).toBe(401);
   });
@@ -150,7 +146,7 @@ describe('authcli admin users show, set-role, activate, deactivate', () => {
       await loginIn(theirs, target.email);
       const deactivated = await admin.run(['admin', 'users', 'deactivate', String(target.id)]);
       expect(deactivated.code, deactivated.stderr).toBe(EXIT.ok);
-      expect(lines(deactivated.stdout)).toContain('active:  no');
+      expect(outputLines(deactivated.stdout)).toContain('active:  no');
 
       const me = await theirs.run(['me']);
       expect(me.code).toBe(EXIT.notLoggedIn);
@@ -216,7 +212,7 @@ describe('authcli admin audit', () => {
     expect((await admin.run(['admin', 'users', 'set-role', String(target.id), 'admin'])).code).toBe(EXIT.ok);
     const result = await admin.run(['admin', 'audit', '--user', String(target.id)]);
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    const [header, ...rest] = lines(result.stdout);
+    const [header, ...rest] = outputLines(result.stdout);
     expect(header).toMatch(/^ID +AT +EVENT +USER +ACTOR +IP +DETAILS$/);
     const time = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC`;
     expect(rest[0]).toMatch(new RegExp(String.raw`^\d+ +${time}  role_changed +${target.id} +${adminAccount.id} +127\.0\.0\.1 +from=member to=admin$`));
@@ -243,7 +239,7 @@ describe('authcli admin audit', () => {
     expect(roleChanges.items).toEqual([expect.objectContaining({ event: 'role_changed', user_id: target.id, details: { from: 'admin', to: 'member' } })]);
 
     const table = await admin.run(['admin', 'audit', '--user', String(target.id), '--event', 'role_changed', '--limit', '2']);
-    expect(lines(table.stdout).at(-1)).toBe('events 1-2 of 3; next page: --offset 2');
+    expect(outputLines(table.stdout).at(-1)).toBe('events 1-2 of 3; next page: --offset 2');
     const none = await admin.run(['admin', 'audit', '--user', String(target.id), '--event', 'user_deleted']);
     expect(none.stdout).toBe('No events.\n');
   });

@@ -9,6 +9,7 @@ import {
   resignedToken,
   storedTokens,
   type CliSandbox,
+  outputLines,
 } from './helpers/cli.js';
 import { bearer, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
@@ -40,10 +41,6 @@ async function loggedIn(options: { fullName?: string } = {}): Promise<{ email: s
   const result = await cliLogin(cli, email);
   expect(result.code, result.stderr).toBe(EXIT.ok);
   return { email, id: data.id };
-}
-
-function lines(text: string): string[] {
-  return text.trimEnd().split('\n');
 }
 
 /** The live sessions of an account, as another of its sessions sees them through the API. */
@@ -254,7 +251,7 @@ describe('authcli passwd', () => {
 
     const result = await cli.run(['passwd', '--password-stdin'], { stdin: `${GOOD_PASSWORD}\n${NEW_PASSWORD}\n` });
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    expect(lines(result.stdout)).toEqual([
+    expect(outputLines(result.stdout)).toEqual([
       `password changed for: ${email}`,
       'other sessions:       logged out',
       expect.stringMatching(/^token expires: {8}\d{4}-\d\d-\d\d \d\d:\d\d UTC$/),
@@ -349,7 +346,7 @@ describe('authcli sessions', () => {
 
     const result = await cli.run(['sessions']);
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    const [header, ...rows] = lines(result.stdout);
+    const [header, ...rows] = outputLines(result.stdout);
     expect(header).toMatch(/^CURRENT +ID +CREATED +LAST USED +EXPIRES +IP +USER AGENT$/);
     expect(rows).toHaveLength(2);
     const time = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d UTC`;
@@ -432,8 +429,8 @@ describe('authcli profile', () => {
     const { email } = await loggedIn({ fullName: 'Old Name' });
     const result = await cli.run(['profile', '--full-name', 'Dana Example']);
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    expect(lines(result.stdout)).toContain('full name: Dana Example');
-    expect(lines(result.stdout)).toContain(`email:     ${email}`);
+    expect(outputLines(result.stdout)).toContain('full name: Dana Example');
+    expect(outputLines(result.stdout)).toContain(`email:     ${email}`);
 
     const cleared = await cli.run(['profile', '--full-name', '', '--json']);
     expect(cleared.code, cleared.stderr).toBe(EXIT.ok);

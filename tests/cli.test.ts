@@ -3,7 +3,7 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cliLogin, createCliSandbox, EXIT, expireStoredToken, fileMode, parseJson, resignedToken, type CliResult, type CliSandbox } from './helpers/cli.js';
+import { cliLogin, createCliSandbox, EXIT, expireStoredToken, fileMode, parseJson, resignedToken, outputLines, type CliResult, type CliSandbox } from './helpers/cli.js';
 import { bearer, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
 const ANSI_ESCAPE = '\u001b[';
@@ -64,9 +64,6 @@ function storedAccessToken(): string {
   return content.access_token;
 }
 
-function lines(text: string): string[] {
-  return text.replaceAll('\r\n', '\n').trimEnd().split('\n');
-}
 
 describe('help, version and usage errors', () => {
   it('--help lists the commands, examples and every exit code, on stdout', async () => {
@@ -143,7 +140,7 @@ describe('authcli register', () => {
     const result = await cli.run(['register', '--email', email, '--full-name', 'Alice Example', '--password-stdin'], { stdin: `${GOOD_PASSWORD}\n` });
     expect(result.code, result.stderr).toBe(EXIT.ok);
     expect(result.stderr).toBe('');
-    const output = lines(result.stdout);
+    const output = outputLines(result.stdout);
     expect(output).toContain(`email:     ${email}`);
     expect(output).toContain('full name: Alice Example');
     expect(output).toContain('role:      member');
@@ -198,7 +195,7 @@ describe('authcli login', () => {
     const before = Date.now();
     const result = await login(email);
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    expect(lines(result.stdout)).toEqual([`logged in as:  ${email}`, `server:        ${server.url}`, expect.stringMatching(/^token expires: \d{4}-\d\d-\d\d \d\d:\d\d UTC$/)]);
+    expect(outputLines(result.stdout)).toEqual([`logged in as:  ${email}`, `server:        ${server.url}`, expect.stringMatching(/^token expires: \d{4}-\d\d-\d\d \d\d:\d\d UTC$/)]);
 
     expect(fileMode(cli.configDir)).toBe(0o700);
     const { path, content } = cli.readCredentials();
@@ -263,7 +260,7 @@ describe('authcli me', () => {
     const { email, id } = await loggedIn({ fullName: 'Bob Example' });
     const result = await cli.run(['me']);
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    expect(lines(result.stdout).slice(0, 4)).toEqual([`id:        ${id}`, `email:     ${email}`, 'full name: Bob Example', 'role:      member']);
+    expect(outputLines(result.stdout).slice(0, 4)).toEqual([`id:        ${id}`, `email:     ${email}`, 'full name: Bob Example', 'role:      member']);
     expect(result.stderr).toBe('');
   });
 
@@ -576,7 +573,7 @@ describe('failures never leak', () => {
     const env = { AUTHCLI_CONFIG_DIR: join(cli.home, 'not-a-folder') };
     const quiet = await login(email, { env });
     expect(quiet.code).toBe(EXIT.refused);
-    expect(lines(quiet.stderr)).toEqual([expect.stringMatching(/^error: unexpected error: .*\(set AUTHCLI_DEBUG=1 to see the stack\)$/)]);
+    expect(outputLines(quiet.stderr)).toEqual([expect.stringMatching(/^error: unexpected error: .*\(set AUTHCLI_DEBUG=1 to see the stack\)$/)]);
     expect(quiet.stdout).toBe('');
 
     const debug = await login(email, { env: { ...env, AUTHCLI_DEBUG: '1' } });

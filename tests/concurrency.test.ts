@@ -3,6 +3,7 @@ import { loginTokens, refreshOutcome, sessionIdOf } from './helpers/auth-flows.j
 import { selectRows } from './helpers/db.js';
 import { makeAdmin } from './helpers/manage.js';
 import { bearer, GOOD_PASSWORD, registerAndLogin, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import type { components } from '../generated/openapi.js';
 
 /**
  * Requests that race. SQLite runs one transaction at a time; PostgreSQL runs
@@ -97,7 +98,7 @@ describe('racing requests', { timeout: 120_000 }, () => {
   });
 });
 
-function patchRole(server: TestServer, accessToken: string, userId: number, role: 'member' | 'admin') {
+function patchRole(server: TestServer, accessToken: string, userId: number, role: components['schemas']['Role']) {
   return server.client.PATCH('/api/v1/admin/users/{userId}', { params: { path: { userId } }, body: { role }, headers: bearer(accessToken) });
 }
 

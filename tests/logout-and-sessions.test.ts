@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginTokens, meStatus, refreshOutcome, sendRaw, sessionIdOf } from './helpers/auth-flows.js';
 import { bearer, registerAndLogin, startTestServer, type TestServer } from './helpers/server.js';
+import type { operations } from '../generated/openapi.js';
 
 let server: TestServer;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ async function works(pair: { access_token: string; refresh_token: string }): Pro
 const ALIVE = { access: 200, refresh: 200 };
 const ENDED = { access: 401, refresh: 401 };
 
-function logOut(accessToken: string, scope?: 'current' | 'others' | 'all') {
+function logOut(accessToken: string, scope?: NonNullable<operations['logOut']['parameters']['query']>['scope']) {
   return server.client.POST('/api/v1/users/logout', { params: { query: scope ? { scope } : {} }, headers: bearer(accessToken) });
 }
 

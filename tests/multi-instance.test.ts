@@ -9,6 +9,7 @@ import { MANAGE_JS } from './helpers/manage.js';
 import { adminQuery, createRedisNamespace, createTestDatabase, type TestDatabase, type TestRedisNamespace } from './helpers/postgres.js';
 import { bearer, GOOD_PASSWORD, testEnv, uniqueEmail } from './helpers/server.js';
 import { migrationsList } from '../server/db/migrations/index.js';
+import type { components } from '../generated/openapi.js';
 
 const run = promisify(execFile);
 const LOGIN = '/api/v1/users/login';
@@ -213,6 +214,6 @@ async function meStatus(target: Instance, accessToken: string): Promise<number> 
   return (await target.client.GET('/api/v1/users/me', { headers: bearer(accessToken) })).response.status;
 }
 
-function setRoleThroughApi(target: Instance, accessToken: string, userId: number, role: 'member' | 'admin') {
+function setRoleThroughApi(target: Instance, accessToken: string, userId: number, role: components['schemas']['Role']) {
   return target.client.PATCH('/api/v1/admin/users/{userId}', { params: { path: { userId } }, body: { role }, headers: bearer(accessToken) });
 }

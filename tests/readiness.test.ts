@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, send } from './helpers/http.js';
-import { runSql } from './helpers/db.js';
+import { runSql, selectRows, type Row } from './helpers/db.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 
 describe('GET /readyz', () => {
@@ -58,9 +58,6 @@ describe('GET /readyz without a database', () => {
   });
 });
 
-function listMigrations(server: TestServer): Promise<{ name: string }[]> {
-  return server.running.orm.em
-    .fork()
-    .getConnection()
-    .execute<{ name: string }[]>('select name from mikro_orm_migrations order by id desc', [], 'all');
+function listMigrations(server: TestServer): Promise<Row[]> {
+  return selectRows(server, 'select name from mikro_orm_migrations order by id desc');
 }

@@ -10,10 +10,9 @@
  * Exit codes: 0 the contract held, 1 it did not, 2 usage.
  */
 import { parseArgs } from 'node:util';
-import { formatStatuses, Fuzzer, FUZZ_SERVER_ENV, secretsInLogs, seedFor, targetsOf } from './fuzzer.js';
+import { DEFAULT_SEED, formatStatuses, Fuzzer, FUZZ_SERVER_ENV, secretsInLogs, seedFor, targetsOf } from './fuzzer.js';
 import { loadApiModel } from './spec.js';
 
-export const DEFAULT_SEED = 20261126;
 
 async function main(): Promise<number> {
   let options;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { UserSchema } from '../../server/db/entities/user.entity.js';
+import { sessionIdOf } from '../helpers/auth-flows.js';
 import type { TestServer } from '../helpers/server.js';
 import { IDENTITY_NAMES, OUTSIDE_THE_SPEC, presentsLiveCredential, render, usesIdentities, type FuzzCase, type Identity, type IdentityName } from './cases.js';
 import { operationCaseArb, outsideCaseArb } from './generators.js';
@@ -8,6 +9,9 @@ import { headerSectionBytes, WireClient } from './http.js';
 import { judge } from './oracle.js';
 import { SchemaValidator } from './schema-validator.js';
 import type { ApiModel, Operation } from './spec.js';
+
+/** The seed every fuzz run starts from unless FUZZ_SEED or --seed says otherwise, so a failure replays. */
+export const DEFAULT_SEED = 20261126;
 
 /**
  * The server environment for fuzzing. Every request comes from 127.0.0.1, so the per-address login throttle
@@ -203,13 +207,6 @@ function safeDecode(path: string): string {
   } catch {
     return path;
   }
-}
-
-export function sessionIdOf(accessToken: string): string {
-  const payload: unknown = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'));
-  const sid: unknown = typeof payload === 'object' && payload !== null ? Reflect.get(payload, 'sid') : undefined;
-  if (typeof sid !== 'string') throw new Error('an access token without sid');
-  return sid;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import SwaggerParser from '@apidevtools/swagger-parser';
+import { HTTP_METHODS } from '../../server/api-spec.js';
 
 /** A JSON Schema of the OpenAPI 3.0 dialect, every `$ref` already resolved. */
 export type Schema = { [keyword: string]: unknown };
@@ -42,7 +43,6 @@ export interface ApiModel {
 }
 
 export const SPEC_PATH = fileURLToPath(new URL('../../openapi.yaml', import.meta.url));
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** Reads openapi.yaml with every `$ref` resolved; each operation becomes what the generators need. */
 export async function loadApiModel(path = SPEC_PATH): Promise<ApiModel> {
@@ -55,7 +55,7 @@ export async function loadApiModel(path = SPEC_PATH): Promise<ApiModel> {
   for (const [path, itemValue] of Object.entries(record(doc.paths, 'paths'))) {
     const item = record(itemValue, path);
     const shared = list(item.parameters).map(readParameter);
-    for (const method of METHODS) {
+    for (const method of HTTP_METHODS) {
       if (item[method] === undefined) continue;
       const operation = record(item[method], `${method} ${path}`);
       const operationId = text(operation.operationId, `operationId of ${method} ${path}`);

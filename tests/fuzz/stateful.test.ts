@@ -1,10 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
+import type { components, operations } from '../../generated/openapi.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshTokenSchema } from '../../server/db/entities/refresh-token.entity.js';
 import { UserSchema } from '../../server/db/entities/user.entity.js';
 import { bearer, registerAndLogin, startTestServer, type TestServer } from '../helpers/server.js';
-import { FUZZ_SERVER_ENV, secretsInLogs, sessionIdOf } from './fuzzer.js';
+import { sessionIdOf } from '../helpers/auth-flows.js';
+import { DEFAULT_SEED, FUZZ_SERVER_ENV, secretsInLogs } from './fuzzer.js';
 
 /**
  * Sequences of register, login, me, refresh (and replays of spent refresh tokens), logout, password change,
@@ -16,7 +18,8 @@ import { FUZZ_SERVER_ENV, secretsInLogs, sessionIdOf } from './fuzzer.js';
  */
 const GRACE_MS = 1000;
 const SEQUENCES = Number(process.env.FUZZ_SEQUENCES ?? 20);
-const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
+type LogoutScope = NonNullable<operations['logOut']['parameters']['query']>['scope'];
+const SEED = Number(process.env.FUZZ_SEED ?? DEFAULT_SEED);
 
 interface Account {
   email: string;
@@ -24,7 +27,7 @@ interface Account {
   id: number;
   exists: boolean;
   active: boolean;
-  role: 'member' | 'admin';
+  role: components['schemas']['Role'];
 }
 
 interface Session {
@@ -219,7 +222,7 @@ class Refresh implements Command {
 }
 
 class LogOut implements Command {
-  constructor(readonly token: number, readonly scope: 'current' | 'others' | 'all') {}
+  constructor(readonly token: number, readonly scope: LogoutScope) {}
   check = (m: Readonly<Model>) => m.access.length > 0;
   async run(m: Model, r: Real) {
     const { text, session } = pick(m.access, this.token);
@@ -273,7 +276,7 @@ class DeleteAccount implements Command {
 class AdminUpdate implements Command {
   constructor(
     readonly account: number,
-    readonly change: { role: 'member' | 'admin' } | { is_active: boolean },
+    readonly change: { role: components['schemas']['Role'] } | { is_active: boolean },
     readonly actor: number | 'root',
   ) {}
   check = (m: Readonly<Model>) => m.accounts.length > 0 && (this.actor === 'root' || m.access.length > 0);

@@ -100,6 +100,11 @@ export function cliLogin(
   });
 }
 
+/** A command's output as lines, with Windows line ends and the final newline removed. */
+export function outputLines(text: string): string[] {
+  return text.replaceAll('\r\n', '\n').trimEnd().split('\n');
+}
+
 /** The stored tokens of the one credentials file, read as strings (a test fails here if either is missing). */
 export function storedTokens(cli: CliSandbox): { path: string; content: Record<string, unknown>; accessToken: string; refreshToken: string } {
   const { path, content } = cli.readCredentials();

@@ -21,11 +21,6 @@ export function runManage(server: TestServer, args: string[], env: Record<string
   return execManage(server.dir, args, { DATABASE_URL: server.databaseUrl, ...env });
 }
 
-/** Runs `manage` against whatever database the test server uses (SQLite or PostgreSQL), from the server's own folder. */
-export function runManageFor(server: TestServer, args: string[]): Promise<ManageResult> {
-  return runManage(server, args);
-}
-
 function execManage(cwd: string, args: string[], env: Record<string, string>): Promise<ManageResult> {
   return new Promise((resolve, reject) => {
     execFile(
