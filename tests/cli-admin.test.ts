@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginTokens, meStatus } from './helpers/auth-flows.js';
 import { cliLogin, createCliSandbox, EXIT, parseJson, storedTokens, type CliSandbox, outputLines } from './helpers/cli.js';
 import { makeAdmin } from './helpers/manage.js';
-import { bearer, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
 
 const FORBIDDEN = 'error: This operation needs the admin role. (403 forbidden)\n';
 
@@ -13,11 +13,8 @@ let adminAccount: { email: string; id: number };
 let member: CliSandbox;
 let memberAccount: { email: string; id: number };
 
-async function createAccount(label: string, fullName: string | null = null): Promise<{ email: string; id: number }> {
-  const email = uniqueEmail(label);
-  const { data } = await server.client.POST('/api/v1/users/register', { body: { email, password: GOOD_PASSWORD, full_name: fullName } });
-  if (!data) throw new Error(`could not register ${email}`);
-  return { email, id: data.id };
+function createAccount(label: string, fullName: string | null = null): Promise<{ email: string; id: number }> {
+  return registerAccount(server, { label, fullName });
 }
 
 async function loginIn(cli: CliSandbox, email: string): Promise<void> {

@@ -11,7 +11,7 @@ import {
   type CliSandbox,
   outputLines,
 } from './helpers/cli.js';
-import { bearer, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
 
 const NEW_PASSWORD = 'a brand new horse battery';
 const SLOW_TEST_MS = 90_000;
@@ -35,12 +35,10 @@ afterEach(() => {
 
 /** An account created through the API and logged in with `authcli login`. */
 async function loggedIn(options: { fullName?: string } = {}): Promise<{ email: string; id: number }> {
-  const email = uniqueEmail('cli-sessions');
-  const { data } = await server.client.POST('/api/v1/users/register', { body: { email, password: GOOD_PASSWORD, full_name: options.fullName ?? null } });
-  if (!data) throw new Error(`could not register ${email}`);
+  const { email, id } = await registerAccount(server, { label: 'cli-sessions', fullName: options.fullName });
   const result = await cliLogin(cli, email);
   expect(result.code, result.stderr).toBe(EXIT.ok);
-  return { email, id: data.id };
+  return { email, id };
 }
 
 /** The live sessions of an account, as another of its sessions sees them through the API. */
@@ -418,9 +416,7 @@ describe('authcli sessions', () => {
 
 /** An account that exists but is not the one logged in here. */
 async function loggedInElsewhere(): Promise<{ email: string }> {
-  const email = uniqueEmail('stranger');
-  const { data } = await server.client.POST('/api/v1/users/register', { body: { email, password: GOOD_PASSWORD } });
-  if (!data) throw new Error(`could not register ${email}`);
+  const { email } = await registerAccount(server, { label: 'stranger' });
   return { email };
 }
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cliLogin, createCliSandbox, EXIT, expireStoredToken, fileMode, parseJson, resignedToken, outputLines, type CliResult, type CliSandbox } from './helpers/cli.js';
-import { bearer, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
 
 const ANSI_ESCAPE = '\u001b[';
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
@@ -28,13 +28,8 @@ afterEach(() => {
 });
 
 /** An account created through the API, so tests of other commands do not depend on `authcli register`. */
-async function createAccount(options: { email?: string; fullName?: string } = {}): Promise<{ email: string; id: number }> {
-  const email = options.email ?? uniqueEmail('cli');
-  const { data } = await server.client.POST('/api/v1/users/register', {
-    body: { email, password: GOOD_PASSWORD, full_name: options.fullName ?? null },
-  });
-  if (!data) throw new Error(`could not register ${email}`);
-  return { email, id: data.id };
+function createAccount(options: { email?: string; fullName?: string } = {}): Promise<{ email: string; id: number }> {
+  return registerAccount(server, { label: 'cli', ...options });
 }
 
 function login(email: string, options: { password?: string; args?: string[]; env?: Record<string, string | undefined> } = {}): Promise<CliResult> {

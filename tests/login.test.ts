@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectProblem, postForm, postJson, send, type RawResponse } from './helpers/http.js';
-import { bearer, GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
 import { payloadOf } from './helpers/tokens.js';
 import { UNTHROTTLED } from './helpers/unthrottled.js';
 
@@ -15,11 +15,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function registered(password = GOOD_PASSWORD, on: TestServer = server): Promise<{ email: string; id: number }> {
-  const email = uniqueEmail('login');
-  const { data } = await on.client.POST('/api/v1/users/register', { body: { email, password } });
-  if (!data) throw new Error('register failed');
-  return { email, id: data.id };
+function registered(password = GOOD_PASSWORD, on: TestServer = server): Promise<{ email: string; id: number }> {
+  return registerAccount(on, { label: 'login', password });
 }
 
 function login(email: string, password: string, on: TestServer = server): Promise<RawResponse> {

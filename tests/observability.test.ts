@@ -6,7 +6,7 @@ describe('request ids, access log and metrics', () => {
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   it('echoes a sane X-Request-Id and logs it on the access line with operationId, status and duration', async () => {
     const response = await fetch(`${server.url}/healthz`, { headers: { 'X-Request-Id': 'probe-123.a:b' } });
@@ -64,7 +64,7 @@ describe('METRICS_ENABLED=false', () => {
   beforeAll(async () => {
     server = await startTestServer({ METRICS_ENABLED: 'false' });
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   it('answers /metrics with a 404 problem', async () => {
     const response = await fetch(`${server.url}/metrics`);
@@ -78,7 +78,7 @@ describe('LOG_LEVEL=warn', () => {
   beforeAll(async () => {
     server = await startTestServer({ LOG_LEVEL: 'warn' });
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   it('writes no access lines (they are info), yet still writes warnings', async () => {
     const response = await fetch(`${server.url}/healthz`, { headers: { 'X-Request-Id': 'quiet-probe' } });

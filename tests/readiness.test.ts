@@ -8,7 +8,7 @@ describe('GET /readyz', () => {
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   it('is 200 ready when the database answers, Redis answers (or is not configured) and no migration is pending', async () => {
     const response = await send(server.url, '/readyz');
@@ -46,7 +46,7 @@ describe('GET /readyz without a database', () => {
   beforeAll(async () => {
     server = await startTestServer();
   });
-  afterAll(() => server.stop());
+  afterAll(() => server?.stop());
 
   it('is 503 with database unavailable (migrations unknown), while /healthz, which does no I/O, stays 200', async () => {
     // Closing the pool is what an unreachable database looks like from inside: every query fails.

@@ -113,17 +113,31 @@ export function uniqueEmail(label = 'user'): string {
 
 export const GOOD_PASSWORD = 'correct horse battery staple';
 
-/** Registers a fresh account through the API and logs it in; returns real credentials. */
-export async function registerAndLogin(server: TestServer, options: { email?: string; password?: string; fullName?: string } = {}) {
-  const email = options.email ?? uniqueEmail();
+export interface AccountOptions {
+  /** Default: a unique email with this label (`uniqueEmail(label)`). */
+  email?: string;
+  label?: string;
+  password?: string;
+  fullName?: string | null;
+}
+
+/** Registers a fresh account through the API (not logged in); fails the test if the server refuses. */
+export async function registerAccount(server: Pick<TestServer, 'client'>, options: AccountOptions = {}) {
+  const email = options.email ?? uniqueEmail(options.label);
   const password = options.password ?? GOOD_PASSWORD;
   const registered = await server.client.POST('/api/v1/users/register', {
     body: { email, password, full_name: options.fullName ?? null },
   });
-  if (!registered.data) throw new Error(`register failed: ${registered.response.status}`);
+  if (!registered.data) throw new Error(`could not register ${email}: ${registered.response.status}`);
+  return { email, password, id: registered.data.id, user: registered.data };
+}
+
+/** Registers a fresh account through the API and logs it in; returns real credentials. */
+export async function registerAndLogin(server: TestServer, options: AccountOptions = {}) {
+  const { email, password, user } = await registerAccount(server, options);
   const login = await server.client.POST('/api/v1/users/login', { body: { email, password } });
   if (!login.data) throw new Error(`login failed: ${login.response.status}`);
-  return { email, password, user: registered.data, token: login.data.access_token, tokens: login.data };
+  return { email, password, user, token: login.data.access_token, tokens: login.data };
 }
 
 export function bearer(token: string): { Authorization: string } {
