@@ -11,14 +11,13 @@
  * BENCH_EMAIL and BENCH_PASSWORD for an existing account.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { AUTHCLI_BIN, cliLogin, createCliSandbox, type CliResult, type CliSandbox } from '../tests/helpers/cli.js';
 import { GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from '../tests/helpers/server.js';
 
-const BIN = fileURLToPath(new URL('../bin/authcli.js', import.meta.url));
 const BUILT_MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 /** Added wall time over bare node that the issue allows. */
 const TARGET_DELTA_MS = { help: 80, me: 120 } as const;
@@ -43,15 +42,16 @@ async function main(): Promise<number> {
   const external = process.env.BENCH_API_URL;
   const server: TestServer | undefined = external ? undefined : await startTestServer({ LOG_LEVEL: 'warn' });
   const baseUrl = external ?? server?.url ?? '';
-  const home = mkdtempSync(join(tmpdir(), 'authcli-bench-'));
-  // A clean environment: the developer's own AUTHCLI_* or NODE_OPTIONS must not change what is measured.
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, AUTHCLI_CONFIG_DIR: join(home, 'config'), AUTHCLI_BASE_URL: baseUrl };
+  // A home of its own and a clean environment: the developer's own AUTHCLI_* or NODE_OPTIONS must not change what
+  // is measured.
+  const cli = createCliSandbox(baseUrl);
+  const { env } = cli;
   try {
-    await signIn(env);
+    await signIn(cli);
     const commands = {
       node: [process.execPath, ['-e', '0']],
-      help: [process.execPath, [BIN, '--help']],
-      me: [process.execPath, [BIN, 'me']],
+      help: [process.execPath, [AUTHCLI_BIN, '--help']],
+      me: [process.execPath, [AUTHCLI_BIN, 'me']],
     } as const;
     const samples: Record<keyof typeof commands, number[]> = { node: [], help: [], me: [] };
     for (let run = 0; run < WARMUP_RUNS + runs; run += 1) {
@@ -74,18 +74,21 @@ async function main(): Promise<number> {
     else console.log(renderTable(rows, runs));
     return 0;
   } finally {
-    rmSync(home, { recursive: true, force: true });
+    cli.cleanup();
     await server?.stop();
   }
 }
 
 /** Through the CLI itself, as a user would: register (unless the account is given), then log in. */
-async function signIn(env: Record<string, string>): Promise<void> {
+async function signIn(cli: CliSandbox): Promise<void> {
   const email = process.env.BENCH_EMAIL ?? uniqueEmail('bench');
   const password = process.env.BENCH_PASSWORD ?? GOOD_PASSWORD;
-  if (!process.env.BENCH_EMAIL) await runChecked([BIN, 'register', '--email', email, '--password-stdin'], env, password);
-  await runChecked([BIN, 'login', '--email', email, '--password-stdin'], env, password);
-  await runChecked([BIN, 'me'], env);
+  const check = (step: string, result: CliResult) => {
+    if (result.code !== 0) throw new Error(`authcli ${step} exited ${result.code}: ${result.stderr.trim()}`);
+  };
+  if (!process.env.BENCH_EMAIL) check('register', await cli.run(['register', '--email', email, '--password-stdin'], { stdin: `${password}\n` }));
+  check('login', await cliLogin(cli, email, { password }));
+  check('me', await cli.run(['me']));
 }
 
 function timeRun(command: string, args: string[], env: Record<string, string>): Promise<number> {
@@ -95,11 +98,6 @@ function timeRun(command: string, args: string[], env: Record<string, string>): 
     if (code !== 0) throw new Error(`${[command, ...args].join(' ')} exited ${code}: ${stderr.trim()}`);
     return elapsed;
   });
-}
-
-async function runChecked(args: string[], env: Record<string, string>, stdin = ''): Promise<void> {
-  const { code, stderr } = await run(process.execPath, args, env, stdin);
-  if (code !== 0) throw new Error(`authcli ${args.slice(1, 2).join(' ')} exited ${code}: ${stderr.trim()}`);
 }
 
 /** Asynchronous on purpose: the server may live in this process, and a blocking spawnSync would starve it. */
