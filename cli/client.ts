@@ -43,10 +43,11 @@ export function createApiClient(baseUrl: string, options: ClientOptions = {}): A
     baseUrl,
     headers: { 'User-Agent': USER_AGENT },
     fetch: async function sendOrRenew(request: Request): Promise<Response> {
+      if (renewAccessToken === undefined) return send(request);
       // Cloned before sending: the transport reads the body, and the retry needs it again.
-      const retry = renewAccessToken === undefined ? undefined : request.clone();
+      const retry = request.clone();
       const response = await send(request);
-      if (retry === undefined || renewAccessToken === undefined || !refusesToken(response)) return response;
+      if (!refusesToken(response)) return response;
       return (await renewAccessToken()) ? send(retry) : response;
     },
   });
