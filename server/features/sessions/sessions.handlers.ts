@@ -1,29 +1,29 @@
 import { clientInfo } from '../../http/client-info.js';
-import { caller, requestBody, requestPath, requestQuery, type Handler } from '../../http/state.js';
+import { caller, type Handler } from '../../http/state.js';
+import { TOKEN_RESPONSE_HEADERS } from '../users/users.handlers.js';
 import type { SessionsService } from './sessions.service.js';
 
 export function sessionsHandlers(sessions: SessionsService) {
-  const refreshTokens: Handler = async (ctx) => {
-    const tokens = await sessions.refresh(requestBody(ctx, 'refreshTokens').refresh_token, clientInfo(ctx));
-    ctx.set('Cache-Control', 'no-store');
-    ctx.set('Pragma', 'no-cache');
-    ctx.body = tokens;
-  };
+  const refreshTokens: Handler<'refreshTokens'> = async ({ body }, ctx) => ({
+    status: 200,
+    body: await sessions.refresh(body.refresh_token, clientInfo(ctx)),
+    headers: TOKEN_RESPONSE_HEADERS,
+  });
 
-  const logOut: Handler = async (ctx) => {
+  const logOut: Handler<'logOut'> = async ({ query }, ctx) => {
     const { user, sessionId } = caller(ctx);
-    await sessions.logOut(user.id, sessionId, requestQuery(ctx, 'logOut').scope ?? 'current', clientInfo(ctx));
-    ctx.status = 204;
+    await sessions.logOut(user.id, sessionId, query.scope ?? 'current', clientInfo(ctx));
+    return { status: 204 };
   };
 
-  const listMySessions: Handler = async (ctx) => {
+  const listMySessions: Handler<'listMySessions'> = async (_input, ctx) => {
     const { user, sessionId } = caller(ctx);
-    ctx.body = { items: await sessions.list(user.id, sessionId) };
+    return { status: 200, body: { items: await sessions.list(user.id, sessionId) } };
   };
 
-  const revokeMySession: Handler = async (ctx) => {
-    await sessions.revokeOne(caller(ctx).user.id, requestPath(ctx, 'revokeMySession').sessionId, clientInfo(ctx));
-    ctx.status = 204;
+  const revokeMySession: Handler<'revokeMySession'> = async ({ path }, ctx) => {
+    await sessions.revokeOne(caller(ctx).user.id, path.sessionId, clientInfo(ctx));
+    return { status: 204 };
   };
 
   return { refreshTokens, logOut, listMySessions, revokeMySession };
