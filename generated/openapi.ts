@@ -482,6 +482,32 @@ export interface components {
             path: string;
             message: string;
         };
+        /**
+         * @description A stable, machine-readable code for every problem this API can answer; clients switch on it, never on
+         *     `detail`. New codes are added here first (the server cannot answer one that is not listed).
+         *     - `malformed_body` (400): the body could not be parsed.
+         *     - `invalid_credentials` (401): wrong email or password, one answer for both.
+         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent.
+         *     - `invalid_token` (401): the bearer token was refused (expired, forged, session ended).
+         *     - `invalid_refresh_token` (401): the refresh token is unknown or its session has ended.
+         *     - `refresh_token_reused` (401): a spent refresh token was shown again; its session is revoked.
+         *     - `forbidden` (403): the caller's role does not allow the operation.
+         *     - `wrong_password` (403): the password confirming a change is not correct.
+         *     - `not_found` (404): no operation at this path.
+         *     - `user_not_found` (404), `session_not_found` (404): no such account or session of the caller.
+         *     - `method_not_allowed` (405): the path does not take that method (`Allow` lists those it does).
+         *     - `email_taken` (409): another account has this email.
+         *     - `last_admin` (409): the change would leave no active admin.
+         *     - `payload_too_large` (413), `unsupported_media_type` (415), `request_rejected` (4xx): the request as a whole.
+         *     - `validation_failed` (422): fields are invalid; `errors` names each.
+         *     - `weak_password` (422): the password is too easy to guess; `errors` says why.
+         *     - `too_many_login_failures` (429): too many failed attempts; `Retry-After` says when to retry.
+         *     - `internal_error` (500): the server failed; nothing about the cause is disclosed.
+         *     - `not_ready` (503), `throttle_unavailable` (503): a dependency is unavailable; retry later.
+         * @example validation_failed
+         * @enum {string}
+         */
+        ProblemCode: "malformed_body" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -489,11 +515,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            /**
-             * @description A stable, machine-readable code, e.g. `email_taken`.
-             * @example validation_failed
-             */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             errors?: components["schemas"]["FieldError"][];
         };
     };
@@ -1168,4 +1190,5 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
