@@ -302,6 +302,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that verify access tokens (JWKS)
+         * @description RFC 7517 JSON Web Key Set: every key configured for `JWT_ALGORITHM`
+         *     ES256 or RS256, the one that signs now, the older ones that still
+         *     verify tokens they signed, and a `next` key published before it signs.
+         *     Match a token's `kid` header to a key's `kid` (its RFC 7638
+         *     thumbprint) and accept only that key's `alg`. Only public members are
+         *     listed; the schema forbids any other.
+         *
+         *     **An HS256 (HS384, HS512) server publishes an empty set**: its tokens
+         *     are signed with a shared secret, which cannot be published; a service
+         *     that must verify them needs `JWT_SECRET` (and can then mint tokens
+         *     too), which is why ES256/RS256 exist.
+         *
+         *     Cached for 5 minutes (`Cache-Control: public, max-age=300`): the
+         *     rotation procedure publishes a new key at least that long before it
+         *     signs (README, "Signing keys and JWKS"), so a cache that honours
+         *     `max-age` has learnt it first.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Authorization server metadata (RFC 8414)
+         * @description Where tokens come from and how to check them: `issuer` (exactly the
+         *     `iss` claim of our access tokens, `JWT_ISSUER`), the token endpoint,
+         *     the JWKS address, the grant types and the signing algorithm. When
+         *     `JWT_ISSUER` is an `http(s)` URL the endpoints are built on it;
+         *     otherwise on the address this request came to (RFC 8414 wants the
+         *     issuer to be the server's https URL: set `JWT_ISSUER` to it in
+         *     production). Cached like the JWKS.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -446,6 +507,54 @@ export interface components {
         AuditEventPage: {
             items: components["schemas"]["AuditEvent"][];
             total: number;
+        };
+        JsonWebKeySet: {
+            /** @description Empty when the server signs with an HMAC secret (HS256, HS384, HS512). */
+            keys: components["schemas"]["JsonWebKey"][];
+        };
+        /**
+         * @description A public signing key (RFC 7517, 7518). Private members (`d`, `p`, `q`,
+         *     `dp`, `dq`, `qi`, `k`) are not allowed here.
+         */
+        JsonWebKey: {
+            /** @enum {string} */
+            kty: "EC" | "RSA";
+            /** @description RFC 7638 SHA-256 thumbprint of the key, base64url; the `kid` header of the tokens it signs. */
+            kid: string;
+            /** @enum {string} */
+            alg: "ES256" | "RS256";
+            /** @enum {string} */
+            use: "sig";
+            /**
+             * @description EC keys only.
+             * @enum {string}
+             */
+            crv?: "P-256";
+            /** @description EC keys only, base64url. */
+            x?: string;
+            /** @description EC keys only, base64url. */
+            y?: string;
+            /** @description RSA keys only, the modulus, base64url. */
+            n?: string;
+            /** @description RSA keys only, the public exponent, base64url. */
+            e?: string;
+        };
+        /** @description RFC 8414 metadata; `access_token_signing_alg_values_supported` is this server's extension (RFC 8414 section 2 allows more members). */
+        AuthorizationServerMetadata: {
+            /** @description The `iss` claim of every access token (`JWT_ISSUER`). */
+            issuer: string;
+            /** Format: uri */
+            token_endpoint: string;
+            /** Format: uri */
+            jwks_uri: string;
+            grant_types_supported: ("password" | "refresh_token")[];
+            /** @description Empty; there is no authorization endpoint. */
+            response_types_supported: string[];
+            /** @description `none`: clients are public; the resource owner's password is the credential. */
+            token_endpoint_auth_methods_supported: "none"[];
+            scopes_supported?: string[];
+            /** @description The `alg` of every access token this server issues now (`JWT_ALGORITHM`). */
+            access_token_signing_alg_values_supported: ("HS256" | "HS384" | "HS512" | "ES256" | "RS256")[];
         };
         Health: {
             /** @enum {string} */
@@ -1169,6 +1278,52 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set. */
+            200: {
+                headers: {
+                    /** @description Always `public, max-age=300`. */
+                    "Cache-Control"?: "public, max-age=300";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonWebKeySet"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    /** @description Always `public, max-age=300`. */
+                    "Cache-Control"?: "public, max-age=300";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -1181,10 +1336,19 @@ type ReadonlyArray<T> = [
 export const pathsApiV1UsersLogoutPostParametersQueryScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/users/logout"]["post"]["parameters"]["query"]["scope"]> = ["current", "others", "all"];
 export const pathsReadyzGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["no-store"];
 export const pathsReadyzGetResponses503HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["headers"]["Cache-Control"]> = ["no-store"];
+export const pathsWellKnownJwksJsonGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/jwks.json"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
+export const pathsWellKnownOauthAuthorizationServerGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/oauth-authorization-server"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
 export const passwordGrantFormGrant_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasswordGrantForm"]["grant_type"]> = ["password"];
 export const tokenResponseToken_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenResponse"]["token_type"]> = ["bearer"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["member", "admin"];
 export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted"];
+export const jsonWebKeyKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["kty"]> = ["EC", "RSA"];
+export const jsonWebKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["alg"]> = ["ES256", "RS256"];
+export const jsonWebKeyUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["use"]> = ["sig"];
+export const jsonWebKeyCrvValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["crv"]> = ["P-256"];
+export const authorizationServerMetadataGrant_types_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["grant_types_supported"]> = ["password", "refresh_token"];
+export const authorizationServerMetadataToken_endpoint_auth_methods_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["token_endpoint_auth_methods_supported"]> = ["none"];
+export const authorizationServerMetadataAccess_token_signing_alg_values_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["access_token_signing_alg_values_supported"]> = ["HS256", "HS384", "HS512", "ES256", "RS256"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok"];
 export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["database"]> = ["ok", "unavailable"];
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];

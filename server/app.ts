@@ -9,10 +9,12 @@ import { LoginThrottle, memoryLoginLimiters, type LoginLimiters } from './auth/l
 import { PasswordHasher } from './auth/passwords.js';
 import { RefreshTokenCodec } from './auth/refresh-tokens.js';
 import { redisLoginLimiters } from './auth/redis-login-limiters.js';
+import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Orm } from './db/orm.js';
 import { adminHandlers } from './features/admin/admin.handlers.js';
 import { AdminService } from './features/admin/admin.service.js';
+import { keysHandlers } from './features/keys/keys.handlers.js';
 import { healthHandlers } from './features/health/health.handlers.js';
 import { Readiness } from './features/health/readiness.js';
 import { metricsHandlers } from './features/metrics/metrics.handlers.js';
@@ -51,6 +53,8 @@ export interface AppOptions {
   spec?: ApiSpec;
   /** Shared counters for many instances; in-process ones by default. */
   loginLimiters?: LoginLimiters;
+  /** The time access tokens are issued and checked at; tests move it. */
+  clock?: Clock;
 }
 
 /** The composition root: wiring only, no logic. */
@@ -62,7 +66,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
   const sessionLookup = await openSessionLookup(config.database, orm.em, logger);
-  const accessTokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtlSeconds });
+  const accessTokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtlSeconds }, options.clock);
   const passwords = new PasswordHasher(config.bcryptRounds, config.passwordPepper);
   const sessions = new SessionsService({
     em: orm.em,
@@ -85,6 +89,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     ...sessionsHandlers(sessions),
     ...adminHandlers(admin),
     ...healthHandlers(new Readiness({ orm, redis })),
+    ...keysHandlers(config.jwt),
     ...metricsHandlers(metrics),
   };
   const router = createRouter(spec.document, handlers);

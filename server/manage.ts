@@ -8,10 +8,12 @@ type Role = components['schemas']['Role'];
  * names. There is no default admin account: the first one is made here.
  *
  *   npm run --silent manage -- set-role <email> <member|admin>
+ *   npm run --silent manage -- keys generate [--alg ES256|RS256] [--status next|active] [--out <file>]
  */
 async function main(args: string[]): Promise<number> {
   // The roles the contract's Role schema lists (generated), so a role added there is accepted here.
   const [command, email, arg] = args;
+  if (command === 'keys') return (await import('./manage/keys.js')).keysCommand(args.slice(1));
   const role: Role | undefined = roleValues.find((value) => value === arg);
   if (command !== 'set-role' || !email || !role) {
     console.error(`usage: npm run --silent manage -- set-role <email> <${roleValues.join('|')}>`);

@@ -1,4 +1,5 @@
 import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject } from 'node:crypto';
+import type { components } from '../../generated/openapi.js';
 
 /** The asymmetric algorithms a signing key may have; the key's type decides which (EC P-256 or RSA). */
 export const ASYMMETRIC_ALGORITHMS = ['ES256', 'RS256'] as const;
@@ -17,17 +18,7 @@ export interface SigningKey {
 }
 
 /** The public members only: what `GET /.well-known/jwks.json` lists for a key. */
-export interface PublicJwk {
-  kty: 'EC' | 'RSA';
-  kid: string;
-  alg: AsymmetricAlgorithm;
-  use: 'sig';
-  crv?: string;
-  x?: string;
-  y?: string;
-  n?: string;
-  e?: string;
-}
+export type PublicJwk = components['schemas']['JsonWebKey'];
 
 /** NIST SP 800-57: below 2048 bits RSA is no longer acceptable for signatures. */
 export const MIN_RSA_BITS = 2048;
@@ -112,7 +103,7 @@ export function thumbprint(publicKey: KeyObject): string {
 export function publicJwk(key: SigningKey): PublicJwk {
   const jwk: JsonWebKey = key.publicKey.export({ format: 'jwk' });
   const common = { kid: key.kid, alg: key.algorithm, use: 'sig' as const };
-  if (jwk.kty === 'EC') return { kty: 'EC', crv: jwk.crv, x: jwk.x, y: jwk.y, ...common };
+  if (jwk.kty === 'EC') return { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, ...common };
   return { kty: 'RSA', n: jwk.n, e: jwk.e, ...common };
 }
 
