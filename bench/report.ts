@@ -1,7 +1,7 @@
 /** The tables a bench run prints: scenarios down, one group of columns per server configuration. */
 import type { LoadResult } from './load.js';
 
-export type ScenarioId = 'me' | 'me-two-instances' | 'login' | 'register' | 'me-paced' | 'me-under-login';
+export type ScenarioId = 'me' | 'me-es256' | 'me-two-instances' | 'login' | 'register' | 'me-paced' | 'me-under-login';
 
 export interface Row {
   scenario: ScenarioId;
@@ -47,6 +47,18 @@ export const SCENARIOS: Record<ScenarioId, { title: string; target?: Target }> =
       check: (result, { baseline }) => {
         const ratio = result.rps / baseline.rps;
         return { shown: `${percent(ratio)} of baseline`, pass: ratio >= 0.4 };
+      },
+    },
+  },
+  'me-es256': {
+    title: 'GET /me, ES256 tokens',
+    target: {
+      describe: '≥ 80 % of HS256 /me',
+      check: (result, _context, rows) => {
+        const hs256 = rows.find((row) => row.scenario === 'me')?.result.rps;
+        if (hs256 === undefined || hs256 === 0) return undefined;
+        const ratio = result.rps / hs256;
+        return { shown: `${percent(ratio)} of HS256`, pass: ratio >= 0.8 };
       },
     },
   },
