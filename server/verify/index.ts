@@ -181,6 +181,14 @@ export function koaBearer(verifier: AccessTokenVerifier) {
       ctx.state.accessToken = await verifier.verifyAuthorization(header);
     } catch (error) {
       if (!(error instanceof TokenRejectedError)) throw error;
+      // The auth server's keys could not be had: not the client's fault, and no reason for it to drop its token.
+      if (error.reason === 'jwks_unavailable') {
+        ctx.status = 503;
+        ctx.set('Retry-After', '5');
+        ctx.type = 'application/problem+json';
+        ctx.body = { type: 'about:blank', title: 'Service Unavailable', status: 503, detail: 'The signing keys cannot be fetched now.', code: 'jwks_unavailable' };
+        return;
+      }
       ctx.status = 401;
       ctx.set('WWW-Authenticate', header === '' ? 'Bearer' : 'Bearer error="invalid_token"');
       ctx.type = 'application/problem+json';
