@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import {
   createHash,
   createHmac,
@@ -12,6 +12,7 @@ import {
 } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_ROOT } from './helpers/child-server.js';
@@ -183,6 +184,14 @@ describe.each(['ES256', 'RS256'] as const)('%s access tokens', (alg) => {
       await expectRefusedEverywhere(signJws({ ...header(), alg: 'none' }, claims(), undefined));
       await expectRefusedEverywhere(signJws({ ...header(), alg: alg === 'ES256' ? 'RS256' : 'ES256' }, claims(), pair.privateKey));
     });
+  });
+});
+
+describe('the package export', () => {
+  it('`authapi/verify` resolves, from this package, to the built verifier', async () => {
+    const script = "const m = await import('authapi/verify'); console.log(Object.keys(m).sort().join(','));";
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: PACKAGE_ROOT });
+    expect(stdout.trim()).toBe('TokenRejectedError,createVerifier,koaBearer');
   });
 });
 

@@ -1,6 +1,7 @@
 import Koa from 'koa';
-// The package's own export, exactly as another service would import it.
-import { createVerifier, koaBearer } from 'authapi/verify';
+// Another service writes `from 'authapi/verify'` (the package export of this same file; tests/signing-keys.test.ts
+// checks it resolves); the relative path keeps this example type-checkable before dist/ is built.
+import { createVerifier, koaBearer } from './index.js';
 
 /**
  * A resource server that trusts authapi's access tokens without holding any secret:
