@@ -20,6 +20,8 @@ export interface SigningKey {
 /** The public members only: what `GET /.well-known/jwks.json` lists for a key. */
 export type PublicJwk = components['schemas']['JsonWebKey'];
 
+const MAX_KEYS = 20;
+
 /** NIST SP 800-57: below 2048 bits RSA is no longer acceptable for signatures. */
 export const MIN_RSA_BITS = 2048;
 
@@ -68,6 +70,8 @@ export function parseSigningKeys(pem: string, algorithm: AsymmetricAlgorithm, so
   else if (keys.length === index && !keys.some((key) => key.status === 'active')) {
     problems.push(`${source} has no key with status active: a "next" key is only published, something must sign`);
   }
+  // The JWKS schema's bound: a longer list is a file that was never cleaned up, not a rotation.
+  if (keys.length > MAX_KEYS) problems.push(`${source} holds ${keys.length} keys; at most ${MAX_KEYS} (remove the ones whose tokens have expired)`);
   const kids = keys.map((key) => key.kid);
   if (new Set(kids).size !== kids.length) problems.push(`${source} lists the same key twice`);
   return keys;
