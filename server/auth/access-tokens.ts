@@ -80,11 +80,6 @@ export class AccessTokens {
     return this.settings.ttlSeconds;
   }
 
-  /** The `kid` new tokens carry; undefined for HMAC. */
-  get signingKid(): string | undefined {
-    return this.signer.kid;
-  }
-
   issue(userId: number, sessionId: string): string {
     const { issuer, audience, ttlSeconds } = this.settings;
     const { key, algorithm, kid } = this.signer;
