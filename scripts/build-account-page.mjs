@@ -3,6 +3,7 @@
 // Skipped when the bundle is newer than every source it is made of, so `npm start` stays fast.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import process from 'node:process';
 
 const OUTFILE = 'dist/account/account.js';
 const SOURCES = ['account', 'client', 'generated'];
