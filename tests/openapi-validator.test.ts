@@ -45,7 +45,7 @@ async function authenticateBearer(ctx: Context): Promise<void> {
   if (header === '') throw missingToken();
   if (header !== 'Bearer good') {
     throw new AppError(401, 'invalid_token', 'The access token is invalid or expired.', {
-      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      headers: { 'WWW-Authenticate': 'Bearer realm="authapi", error="invalid_token"' },
     });
   }
   ctx.state.user = 'alice';
@@ -206,12 +206,12 @@ describe('openapiValidator', () => {
     const refused = await call('GET', '/me', { headers: { Authorization: 'Bearer expired' } });
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ code: 'invalid_token', detail: 'The access token is invalid or expired.' });
-    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_token"');
     expect(seen.operationId).toBeUndefined();
 
     const missing = await call('GET', '/me');
     expect(missing.body.code).toBe('not_authenticated');
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="authapi"');
   });
 
   it('turns a response that breaks the spec into a bare 500 and logs why', async () => {

@@ -33,7 +33,9 @@ function toAppError(caught: unknown): AppError {
   const status = statusOf(caught);
   switch (status) {
     case 400:
-      return new AppError(400, 'malformed_body', 'The request body is not well-formed.');
+      // Since the parser takes any JSON value (app.ts), a 400 from it is a syntax error or a body its
+      // Content-Encoding does not decode.
+      return new AppError(400, 'malformed_body', 'The request body could not be read: it is not well-formed, or not encoded as its Content-Encoding says.');
     case 413:
       return new AppError(413, 'payload_too_large', 'The request body is too large.');
     case 415:

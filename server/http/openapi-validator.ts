@@ -23,6 +23,13 @@ export interface OpenApiValidatorOptions {
    * `scopes` are the ones the operation's security requirement lists (e.g. `['admin']`).
    */
   securityHandlers: Record<string, (ctx: Context, scopes: string[]) => Promise<void>>;
+  /**
+   * Reads the request body (e.g. koa-bodyparser). Run only once the request has matched an operation that takes a
+   * body and has passed its security handler, so an unknown path is a 404 and a missing token a 401 whatever
+   * the body holds, and a body sent to an operation that takes none is ignored rather than refused with a
+   * status that operation does not document. Without it, the body must already be parsed.
+   */
+  parseBody?: Middleware;
 }
 
 type EovOptions = Parameters<typeof OpenApiValidator.middleware>[0];
@@ -48,12 +55,13 @@ interface ResponseShim {
   error?: unknown;
 }
 
-// EOV asks the app for its routing flags (both off, as in @koa/router) and hooks `app.param()`, which only
-// Express routers would call.
-const app = { enabled: (_setting: string) => false, param: () => {} };
+// EOV asks the app for its routing flags, `strict routing` and `case sensitive routing`: both on, as in our
+// @koa/router (router.ts EXACT_PATHS), so `/METRICS` or `/metrics/` is no operation. It also hooks `app.param()`,
+// which only Express routers would call.
+const app = { enabled: (setting: string) => setting === 'strict routing' || setting === 'case sensitive routing', param: () => {} };
 
 export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
-  const { apiSpec, validateResponses, securityHandlers } = options;
+  const { apiSpec, validateResponses, securityHandlers, parseBody } = options;
   if (!isOpenApiDocument(apiSpec)) throw new TypeError('apiSpec must be a parsed OpenAPI 3 document');
 
   // EOV's security handlers receive its `req`; this finds the Koa context and keeps what our handler threw,
@@ -90,24 +98,30 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
   const checkResponse = steps.find((step) => step.name === 'responseMiddleware');
   const checkRequest = steps.filter((step) => step !== checkResponse);
   const findOperation = steps.find((step) => step.name === 'metadataMiddleware');
+  const checkBody = steps.find((step) => step.name === 'requestMiddleware');
   const staticOperations = new StaticOperationMatches();
 
   return async function openapiValidator(ctx, next) {
-    const raw: string | undefined = ctx.request.rawBody;
-    const parsed = raw !== undefined && raw !== ''; // koa-bodyparser turns "no body" and unparsed types into {}
     const sentBody = (ctx.request.length ?? 0) > 0 || ctx.get('Transfer-Encoding') !== '';
     // Copies of headers and query: EOV coerces them and fills in defaults in place, and Koa caches ctx.query.
     const { path, url, originalUrl } = ctx;
     // HEAD is GET without a body (RFC 9110 §9.3.2); load balancers probe with it.
     const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
-    const headers = { ...ctx.headers }, query = { ...ctx.query }, body = parsed ? ctx.request.body : undefined;
-    const req: RequestShim = { method, path, url, originalUrl, baseUrl: '', headers, query, params: {}, body, app };
+    const headers = { ...ctx.headers }, query = { ...ctx.query };
+    const req: RequestShim = { method, path, url, originalUrl, baseUrl: '', headers, query, params: {}, body: undefined, app };
     const getHeaders = () => ({ 'content-type': ctx.response.get('Content-Type') });
     const res: ResponseShim = { statusCode: 200, headersSent: false, getHeaders, json: () => res };
     const request: Pending = { ctx };
     pending.set(req, request);
 
+    let parsed = false;
     for (const step of checkRequest) {
+      if (step === checkBody) {
+        if (parseBody && takesBody(req.openapi)) await parseBody(ctx, async () => {});
+        const raw: string | undefined = ctx.request.rawBody;
+        parsed = raw !== undefined && raw !== ''; // koa-bodyparser turns "no body" and unparsed types into {}
+        req.body = parsed ? ctx.request.body : undefined;
+      }
       const known = step === findOperation ? staticOperations.find(method, path) : undefined;
       if (known) {
         // What EOV's step would have set: the operation, and `params` as the same (empty) path parameters.
@@ -279,6 +293,11 @@ function isOpenApiDocument(doc: object): doc is Exclude<EovOptions['apiSpec'], s
 }
 
 type OperationMatch = { schema: { operationId: string }; pathParams: Record<string, unknown> };
+
+/** Whether the operation EOV matched declares a request body. */
+function takesBody(openapi: unknown): boolean {
+  return isRecord(openapi) && isRecord(openapi.schema) && openapi.schema.requestBody !== undefined;
+}
 
 function isOperationMatch(value: unknown): value is OperationMatch {
   if (!isRecord(value) || !isRecord(value.pathParams) || !isRecord(value.schema)) return false;
