@@ -482,6 +482,35 @@ export interface components {
             path: string;
             message: string;
         };
+        /**
+         * @description A stable, machine-readable code for every problem this API can answer; clients switch on it, never on
+         *     `detail`. New codes are added here first (the server cannot answer one that is not listed).
+         *     - `malformed_body` (400): the body could not be read: not well-formed, or not encoded as its
+         *       `Content-Encoding` says. Well-formed JSON of the wrong type (`null`, `1`) is `validation_failed`.
+         *     - `duplicate_authorization` (400): more than one `Authorization` header; which one is meant is unknowable.
+         *     - `invalid_credentials` (401): wrong email or password, one answer for both.
+         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent (another scheme, such as
+         *       `Basic`, counts as none).
+         *     - `invalid_token` (401): the bearer token was refused (expired, forged, session ended).
+         *     - `invalid_refresh_token` (401): the refresh token is unknown or its session has ended.
+         *     - `refresh_token_reused` (401): a spent refresh token was shown again; its session is revoked.
+         *     - `forbidden` (403): the caller's role does not allow the operation.
+         *     - `wrong_password` (403): the password confirming a change is not correct.
+         *     - `not_found` (404): no operation at this path.
+         *     - `user_not_found` (404), `session_not_found` (404): no such account or session of the caller.
+         *     - `method_not_allowed` (405): the path does not take that method (`Allow` lists those it does).
+         *     - `email_taken` (409): another account has this email.
+         *     - `last_admin` (409): the change would leave no active admin.
+         *     - `payload_too_large` (413), `unsupported_media_type` (415), `request_rejected` (4xx): the request as a whole.
+         *     - `validation_failed` (422): fields are invalid; `errors` names each.
+         *     - `weak_password` (422): the password is too easy to guess; `errors` says why.
+         *     - `too_many_login_failures` (429): too many failed attempts; `Retry-After` says when to retry.
+         *     - `internal_error` (500): the server failed; nothing about the cause is disclosed.
+         *     - `not_ready` (503), `throttle_unavailable` (503): a dependency is unavailable; retry later.
+         * @example validation_failed
+         * @enum {string}
+         */
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -489,11 +518,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            /**
-             * @description A stable, machine-readable code, e.g. `email_taken`.
-             * @example validation_failed
-             */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             errors?: components["schemas"]["FieldError"][];
         };
     };
@@ -509,9 +534,27 @@ export interface components {
                 "application/json": components["schemas"]["TokenResponse"];
             };
         };
-        /** @description The body is not well-formed (e.g. malformed JSON). */
+        /**
+         * @description `malformed_body`: the body could not be read (not well-formed, or not encoded as its
+         *     `Content-Encoding` says). On operations that need a token, also `duplicate_authorization`: more
+         *     than one `Authorization` header (RFC 6750 §3.1 `invalid_request`).
+         */
         BadRequest: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `duplicate_authorization`: more than one `Authorization` header, so which credential is meant is
+         *     unknowable (RFC 6750 §3.1 `invalid_request`).
+         */
+        DuplicateAuthorization: {
+            headers: {
+                /** @description `Bearer realm="authapi", error="invalid_request"`. */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -566,7 +609,10 @@ export interface components {
         /** @description The bearer token is missing, invalid or expired. */
         Unauthorized: {
             headers: {
-                /** @description `Bearer`, with `error="invalid_token"` when a token was sent but refused. */
+                /**
+                 * @description `Bearer realm="authapi"`, with `, error="invalid_token"` when a bearer token was sent but refused.
+                 *     No error attribute when no bearer token was tried: none, or another scheme such as `Basic` (RFC 6750 §3).
+                 */
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
@@ -768,6 +814,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
@@ -791,6 +838,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -813,6 +861,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
@@ -860,6 +909,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -947,6 +997,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
@@ -973,6 +1024,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -998,6 +1050,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1064,6 +1117,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
@@ -1168,4 +1222,5 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];

@@ -8,7 +8,7 @@ import { RefreshTokenSchema } from '../../db/entities/refresh-token.entity.js';
 import { SessionSchema, type Session } from '../../db/entities/session.entity.js';
 import { UserSchema } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError } from '../../errors.js';
+import { invalidRefreshToken, refreshTokenReused, sessionNotFound } from '../../errors.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
 import type { UserView } from '../users/user-view.js';
 import type { SessionLookup } from './session-lookup.js';
@@ -61,7 +61,7 @@ export class SessionsService {
     const outcome = await this.deps.em.transactional((em) => this.rotate(em, refreshToken, client));
     // Thrown after the transaction commits, so the revocation it recorded stays.
     if (outcome.kind === 'reused') {
-      throw new AppError(401, 'refresh_token_reused', 'This refresh token was already used; the session has been ended for safety. Log in again.');
+      throw refreshTokenReused();
     }
     return outcome.tokens;
   }
@@ -161,7 +161,7 @@ export class SessionsService {
     const id = sessionId.toLowerCase().replace(/^urn:uuid:/, '');
     const ended = await revokeWhere(em, { id, user: userId }, 'revoked');
     // Another user's session id gets the same answer as an unknown one.
-    if (ended === 0) throw new AppError(404, 'session_not_found', 'You have no live session with this id.');
+    if (ended === 0) throw sessionNotFound();
     recordAudit(em, { event: 'session_revoked', userId, client, details: { session_id: id } });
     await em.flush();
   }
@@ -228,9 +228,6 @@ function isLive(session: Session, now: Date): boolean {
   return session.revokedAt == null && session.idleExpiresAt > now && session.absoluteExpiresAt > now;
 }
 
-function invalidRefreshToken(): AppError {
-  return new AppError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked. Log in again.');
-}
 
 function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
