@@ -278,9 +278,9 @@ function isOpenApiDocument(doc: object): doc is Exclude<EovOptions['apiSpec'], s
 
 type OperationMatch = { schema: { operationId: string }; pathParams: Record<string, unknown> };
 
-/** Whether the operation EOV matched declares a request body. */
+/** Whether the operation EOV matched declares a request body (EOV sets `requestBody: null` where none is). */
 function takesBody(openapi: unknown): boolean {
-  return isRecord(openapi) && isRecord(openapi.schema) && openapi.schema.requestBody !== undefined;
+  return isRecord(openapi) && isRecord(openapi.schema) && isRecord(openapi.schema.requestBody);
 }
 
 function isOperationMatch(value: unknown): value is OperationMatch {
