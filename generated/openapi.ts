@@ -528,6 +528,8 @@ export interface components {
             headers: {
                 /** @description Always `no-store`; tokens must not be cached. */
                 "Cache-Control"?: "no-store";
+                /** @description Always `no-cache`, for HTTP/1.0 caches (RFC 6749 §5.1). */
+                Pragma?: "no-cache";
                 [name: string]: unknown;
             };
             content: {
@@ -1224,3 +1226,4 @@ export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequire
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
 export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
+export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];

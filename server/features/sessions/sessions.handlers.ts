@@ -1,13 +1,11 @@
 import { clientInfo } from '../../http/client-info.js';
 import { caller, type Handler } from '../../http/state.js';
-import { TOKEN_RESPONSE_HEADERS } from '../users/users.handlers.js';
 import type { SessionsService } from './sessions.service.js';
 
 export function sessionsHandlers(sessions: SessionsService) {
   const refreshTokens: Handler<'refreshTokens'> = async ({ body }, ctx) => ({
     status: 200,
     body: await sessions.refresh(body.refresh_token, clientInfo(ctx)),
-    headers: TOKEN_RESPONSE_HEADERS,
   });
 
   const logOut: Handler<'logOut'> = async ({ query }, ctx) => {
