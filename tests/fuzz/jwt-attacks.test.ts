@@ -166,7 +166,7 @@ describe('forged and misused access tokens are refused', () => {
     const path = `/api/v1/users/me?access_token=${member.token}`;
     const alone = await me(undefined, path);
     expect(alone.status).toBe(401);
-    expect(alone.challenge).toBe('Bearer'); // no token was presented, in the sense that counts
+    expect(alone.challenge).toBe('Bearer realm="authapi"'); // no token was presented, in the sense that counts
     // With a header, the header decides; the query token neither helps nor hurts.
     expect((await me(member.token, `/api/v1/users/me?access_token=garbage`)).status).toBe(200);
     const admin = await registerAndLogin(server);
