@@ -131,6 +131,10 @@ export function forbidden(detail = 'This operation needs the admin role.'): AppE
   return new AppError(403, 'forbidden', detail);
 }
 
+export function csrfRejected(detail: string): AppError {
+  return new AppError(403, 'csrf_rejected', detail);
+}
+
 export function invalidCredentials(): AppError {
   // One answer for an unknown email, a wrong password and a disabled account,
   // so the response does not tell which emails are registered.

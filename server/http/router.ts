@@ -2,7 +2,6 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { listOperations, type OpenApiDocument } from '../api-spec.js';
 import type { AppContext, AppState, OperationHandlers, OperationId } from './state.js';
-import { TOKEN_RESPONSE_HEADERS, tokenStatuses } from './token-responses.js';
 
 /**
  * Paths match as the spec writes them: `/METRICS` or `/metrics/` is not `/metrics`. A proxy rule such as nginx's
@@ -35,8 +34,7 @@ export function createRouter(document: OpenApiDocument, handlers: OperationHandl
 
   for (const { operationId, method, path } of operations) {
     if (!isOperationId(handlers, operationId)) continue;
-    const handler = bind(handlers[operationId], mediaTypesOf(document, path, method), tokenStatuses(document, path, method));
-    router.register(toRouterPath(path), [method.toUpperCase()], handler, { name: operationId });
+    router.register(toRouterPath(path), [method.toUpperCase()], bind(handlers[operationId], mediaTypesOf(document, path, method)), { name: operationId });
   }
   return router;
 }
@@ -46,7 +44,7 @@ export function createRouter(document: OpenApiDocument, handlers: OperationHandl
  * against exactly this operation (body, coerced query and path parameters), which is why this is the one place
  * that treats request data as the operation's types.
  */
-function bind(handler: AnyHandler, mediaTypes: string[], tokenStatuses: Set<number>): Middleware<AppState> {
+function bind(handler: AnyHandler, mediaTypes: string[]): Middleware<AppState> {
   return async function operation(ctx: AppContext) {
     const raw = {
       // `is` answers null when there is no body, false for another type.
@@ -57,7 +55,7 @@ function bind(handler: AnyHandler, mediaTypes: string[], tokenStatuses: Set<numb
     };
     // The validator has checked `raw` against this operation's schemas (see the comment above).
     const reply = await handler(raw as never, ctx);
-    if (isReply(reply)) send(ctx, tokenStatuses.has(reply.status) ? { ...reply, headers: { ...reply.headers, ...TOKEN_RESPONSE_HEADERS } } : reply);
+    if (isReply(reply)) send(ctx, reply);
     else throw new Error(`the handler of ${ctx.state.operationId ?? '?'} returned no reply`);
   };
 }

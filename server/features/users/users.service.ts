@@ -7,12 +7,11 @@ import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
 import { AppError, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { assertKeepsAnActiveAdmin } from './last-admin.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 
 type RegisterRequest = components['schemas']['RegisterRequest'];
-type TokenResponse = components['schemas']['TokenResponse'];
 
 export interface UsersServiceDeps {
   /** The ORM's root manager; inside a request it resolves to that request's context. */
@@ -50,7 +49,7 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenResponse> {
+  async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenPair> {
     const { em, passwords, loginThrottle, sessions } = this.deps;
     const email = normalizeEmail(rawEmail);
     try {
@@ -96,7 +95,7 @@ export class UsersService {
     currentPassword: string,
     newPassword: string,
     client: ClientInfo,
-  ): Promise<TokenResponse> {
+  ): Promise<TokenPair> {
     const { passwords, sessions } = this.deps;
     const user = await this.findOrFail(userId);
     if (!(await passwords.verify(currentPassword, user.passwordHash))) throw wrongPassword();
