@@ -10,6 +10,8 @@ const servicesOnly = ['tests/postgres-redis.test.ts', 'tests/multi-instance.test
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // The default output, then which suites and tests were skipped and why (their names say it).
+    reporters: ['default', './tests/helpers/skip-reasons-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Files run in parallel worker processes, each with its own server and database.

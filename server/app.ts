@@ -22,6 +22,7 @@ import { SessionsService } from './features/sessions/sessions.service.js';
 import { usersHandlers } from './features/users/users.handlers.js';
 import { UsersService } from './features/users/users.service.js';
 import { authenticateBearer } from './http/authenticate.js';
+import { accountPageRoutes } from './http/account-page.js';
 import { clientAddress } from './http/client-address.js';
 import { docsRoutes } from './http/docs.js';
 import { errorHandler } from './http/error-handler.js';
@@ -115,6 +116,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   app.use(cors(config.corsOrigins));
   app.use(errorHandler());
   app.use(docs.routes());
+  app.use(accountPageRoutes().routes());
   app.use(requestContext());
   app.use(
     openapiValidator({

@@ -154,7 +154,7 @@ describe('a body sent where it does not belong', () => {
 describe('routing', () => {
   it.each([
     '/METRICS', '/Metrics', '/metrics/', '/healthz/', '/HEALTHZ', '/api/v1/users/ME', '/api/v1/users/me/', '/API/V1/USERS/ME',
-    '/Docs', '/docs/', '/openapi.JSON', '/redoc/', '/DOCS/swagger-ui.css',
+    '/Docs', '/docs/', '/openapi.JSON', '/redoc/', '/DOCS/swagger-ui.css', '/Account', '/account/',
   ])('matches paths exactly: %s is a 404', async (path) => {
     const response = await send(server.url, path);
     expectProblem(response, 404, 'not_found');
