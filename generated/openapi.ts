@@ -599,9 +599,12 @@ export interface components {
         /**
          * @description A stable, machine-readable code for every problem this API can answer; clients switch on it, never on
          *     `detail`. New codes are added here first (the server cannot answer one that is not listed).
-         *     - `malformed_body` (400): the body could not be parsed.
+         *     - `malformed_body` (400): the body could not be read: not well-formed, or not encoded as its
+         *       `Content-Encoding` says. Well-formed JSON of the wrong type (`null`, `1`) is `validation_failed`.
+         *     - `duplicate_authorization` (400): more than one `Authorization` header; which one is meant is unknowable.
          *     - `invalid_credentials` (401): wrong email or password, one answer for both.
-         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent.
+         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent (another scheme, such as
+         *       `Basic`, counts as none).
          *     - `invalid_token` (401): the bearer token was refused (expired, forged, session ended).
          *     - `invalid_refresh_token` (401): the refresh token is unknown or its session has ended.
          *     - `refresh_token_reused` (401): a spent refresh token was shown again; its session is revoked.
@@ -622,7 +625,7 @@ export interface components {
          * @example validation_failed
          * @enum {string}
          */
-        ProblemCode: "malformed_body" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -646,15 +649,35 @@ export interface components {
                 "Set-Cookie"?: string;
                 /** @description Always `no-store`; tokens must not be cached. */
                 "Cache-Control"?: "no-store";
+                /** @description Always `no-cache`, for HTTP/1.0 caches (RFC 6749 §5.1). */
+                Pragma?: "no-cache";
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["TokenResponse"];
             };
         };
-        /** @description The body is not well-formed (e.g. malformed JSON). */
+        /**
+         * @description `malformed_body`: the body could not be read (not well-formed, or not encoded as its
+         *     `Content-Encoding` says). On operations that need a token, also `duplicate_authorization`: more
+         *     than one `Authorization` header (RFC 6750 §3.1 `invalid_request`).
+         */
         BadRequest: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `duplicate_authorization`: more than one `Authorization` header, so which credential is meant is
+         *     unknowable (RFC 6750 §3.1 `invalid_request`).
+         */
+        DuplicateAuthorization: {
+            headers: {
+                /** @description `Bearer realm="authapi", error="invalid_request"`. */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -709,7 +732,10 @@ export interface components {
         /** @description The bearer token is missing, invalid or expired. */
         Unauthorized: {
             headers: {
-                /** @description `Bearer`, with `error="invalid_token"` when a token was sent but refused. */
+                /**
+                 * @description `Bearer realm="authapi"`, with `, error="invalid_token"` when a bearer token was sent but refused.
+                 *     No error attribute when no bearer token was tried: none, or another scheme such as `Basic` (RFC 6750 §3).
+                 */
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
@@ -972,6 +998,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CsrfRejected"];
             422: components["responses"]["ValidationFailed"];
@@ -996,6 +1023,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -1018,6 +1046,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
@@ -1075,6 +1104,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -1162,6 +1192,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
@@ -1188,6 +1219,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1213,6 +1245,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1279,6 +1312,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
@@ -1438,6 +1472,7 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
+export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];
 export const componentsParametersTokenTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["parameters"]["TokenTransport"]> = ["cookie"];

@@ -25,9 +25,11 @@ import { usersHandlers } from './features/users/users.handlers.js';
 import { UsersService } from './features/users/users.service.js';
 import { authenticateBearer } from './http/authenticate.js';
 import { accountPageRoutes } from './http/account-page.js';
+import { clientAddress } from './http/client-address.js';
 import { docsRoutes } from './http/docs.js';
 import { errorHandler } from './http/error-handler.js';
 import { openapiValidator } from './http/openapi-validator.js';
+import { noSniff } from './http/no-sniff.js';
 import { requestContext } from './http/request-context.js';
 import { observeRequests } from './http/observe-requests.js';
 import { requestId } from './http/request-id.js';
@@ -111,27 +113,29 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   app.on('error', (error: unknown, ctx?: { state?: AppState }) =>
     logger.error({ err: error, requestId: ctx?.state?.requestId }, 'unhandled error'),
   );
+  app.use(noSniff());
   app.use(requestId());
+  app.use(clientAddress(logger));
   app.use(observeRequests(logger, metrics));
   // Before the error handler, so refusals carry CORS headers too and a browser app can read their problem.
   app.use(cors(config.corsOrigins));
   app.use(errorHandler());
   app.use(docs.routes());
   app.use(accountPageRoutes().routes());
-  app.use(
-    bodyParser({
-      enableTypes: ['json', 'form'],
-      jsonLimit: String(config.bodyLimitBytes),
-      formLimit: String(config.bodyLimitBytes),
-      strict: true,
-    }),
-  );
   app.use(requestContext());
   app.use(
     openapiValidator({
       apiSpec: spec.document,
       validateResponses: config.validateResponses,
       securityHandlers: { OAuth2PasswordBearer: authenticateBearer(accessTokens, sessions) },
+      parseBody: bodyParser({
+        enableTypes: ['json', 'form'],
+        jsonLimit: String(config.bodyLimitBytes),
+        formLimit: String(config.bodyLimitBytes),
+        // Any JSON value parses: `null`, `1` or `"x"` are well-formed, and the validator says what is wrong
+        // with them (422 at /body) instead of the parser calling them malformed.
+        strict: false,
+      }),
     }),
   );
   app.use(router.routes());

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { packageRoot } from '../api-spec.js';
+import { EXACT_PATHS } from './router.js';
 
 /** The page's own files only: no inline script or style, no other origin. */
 const ACCOUNT_PAGE_POLICY = [
@@ -24,7 +25,7 @@ const ACCOUNT_PAGE_POLICY = [
  */
 export function accountPageRoutes(): Router {
   const root = packageRoot();
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   const html = readFileSync(join(root, 'account', 'index.html'), 'utf8');
   const css = readFileSync(join(root, 'account', 'account.css'), 'utf8');
   const bundlePath = join(root, 'dist', 'account', 'account.js');

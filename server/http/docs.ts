@@ -6,6 +6,7 @@ import type { Middleware } from 'koa';
 import mount from 'koa-mount';
 import serve from 'koa-static';
 import { packageRoot, type ApiSpec } from '../api-spec.js';
+import { EXACT_PATHS } from './router.js';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -52,7 +53,7 @@ const REDOC_POLICY = contentSecurityPolicy({ ...BASE_POLICY, 'worker-src': 'blob
  * this process so the docs work offline. Mounted before the validator: these are not API operations.
  */
 export function docsRoutes(spec: ApiSpec): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   const json = JSON.stringify(spec.document);
   const title = titleOf(spec);
   const ownDir = join(packageRoot(), 'server', 'http', 'docs');

@@ -8,7 +8,7 @@ import { bearer, registerAndLogin, startTestServer, TEST_JWT_SECRET, type TestSe
 /**
  * Known ways to forge or misuse a JWT, each against a real server and a real account. The server expects HS256,
  * header typ "at+jwt", iss and aud "authapi", sub = the user id, a jti, an exp and sid = a live session's uuid.
- * Every forged token must get 401 with `WWW-Authenticate: Bearer error="invalid_token"`.
+ * Every forged token must get 401 with `WWW-Authenticate: Bearer realm="authapi", error="invalid_token"`.
  */
 let server: TestServer;
 let member: Awaited<ReturnType<typeof registerAndLogin>>;
@@ -78,7 +78,7 @@ async function me(token: string | undefined, path = '/api/v1/users/me') {
 async function expectRefused(token: string): Promise<void> {
   const answer = await me(token);
   expect(answer.status, answer.body).toBe(401);
-  expect(answer.challenge).toBe('Bearer error="invalid_token"');
+  expect(answer.challenge).toBe('Bearer realm="authapi", error="invalid_token"');
   expect(answer.body).not.toMatch(/jwt|jsonwebtoken|signature|algorithm|stack/i);
 }
 
@@ -166,7 +166,7 @@ describe('forged and misused access tokens are refused', () => {
     const path = `/api/v1/users/me?access_token=${member.token}`;
     const alone = await me(undefined, path);
     expect(alone.status).toBe(401);
-    expect(alone.challenge).toBe('Bearer'); // no token was presented, in the sense that counts
+    expect(alone.challenge).toBe('Bearer realm="authapi"'); // no token was presented, in the sense that counts
     // With a header, the header decides; the query token neither helps nor hurts.
     expect((await me(member.token, `/api/v1/users/me?access_token=garbage`)).status).toBe(200);
     const admin = await registerAndLogin(server);

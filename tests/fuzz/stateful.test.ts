@@ -152,7 +152,7 @@ async function checkAccessToken(r: Real, { text, session }: { text: string; sess
   const { data, response } = await r.server.client.GET('/api/v1/users/me', { headers: bearer(text) });
   if (!works(session)) {
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_token"');
     return void saw(`a dead token refused (${!session.account.exists ? 'deleted' : !session.account.active ? 'deactivated' : 'session ended'})`);
   }
   expect(response.status).toBe(200);
