@@ -77,7 +77,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       (redis && config.redis ? redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix) : memoryLoginLimiters(config.loginThrottle)),
   );
   const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle });
-  const admin = new AdminService({ em: orm.em, sessions });
+  const admin = new AdminService({ em: orm.em, sessions, passwords, loginThrottle });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
 
   const handlers: OperationHandlers = {

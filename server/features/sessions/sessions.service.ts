@@ -16,7 +16,14 @@ import type { SessionLookup } from './session-lookup.js';
 type TokenResponse = components['schemas']['TokenResponse'];
 type SessionView = components['schemas']['Session'];
 export type LogoutScope = 'current' | 'others' | 'all';
-export type RevocationReason = 'logout' | 'revoked' | 'refresh_token_reused' | 'password_changed' | 'deactivated' | 'demoted';
+export type RevocationReason =
+  | 'logout'
+  | 'revoked'
+  | 'refresh_token_reused'
+  | 'password_changed'
+  | 'password_set_by_admin'
+  | 'deactivated'
+  | 'demoted';
 
 export interface SessionsServiceDeps {
   em: EntityManager;
