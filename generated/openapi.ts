@@ -482,7 +482,7 @@ export interface components {
             created_at: string;
             /**
              * Format: date-time
-             * @description The last login or refresh in this session.
+             * @description The last login, refresh or password change in this session.
              */
             last_used_at: string;
             /**

@@ -180,14 +180,20 @@ export class SessionsService {
 
   /** Replaces a session's refresh tokens with a new one (after a password change); `em` must be in a transaction. */
   async reissue(em: EntityManager, userId: number, sessionId: string): Promise<TokenResponse> {
-    const { refreshTokens } = this.deps;
-    await lockSession(em, sessionId);
+    const { refreshTokens, settings } = this.deps;
+    const session = await lockSession(em, sessionId);
     await em.nativeDelete(RefreshTokenSchema, { session: sessionId });
+    const now = new Date();
+    // A new pair is a use of the session, as a refresh is: `authcli sessions` shows it as last used now.
+    if (session) {
+      session.lastUsedAt = now;
+      session.idleExpiresAt = earliest(addSeconds(now, settings.idleTtlSeconds), session.absoluteExpiresAt);
+    }
     const refreshToken = refreshTokens.generate();
     em.create(RefreshTokenSchema, {
       session: em.getReference(SessionSchema, sessionId),
       tokenHash: refreshTokens.hash(refreshToken),
-      createdAt: new Date(),
+      createdAt: now,
       spentAt: null,
     });
     return this.tokenPair(userId, sessionId, refreshToken);
