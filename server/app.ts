@@ -30,6 +30,7 @@ import { observeRequests } from './http/observe-requests.js';
 import { requestId } from './http/request-id.js';
 import { createRouter } from './http/router.js';
 import type { AppState, OperationHandlers } from './http/state.js';
+import { listenProblem } from './listen-error.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
@@ -134,7 +135,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // (the client would see ECONNRESET).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await once(server, 'listening');
+  const release = async () => {
+    await sessionLookup.close();
+    await orm.close(true);
+    if (redis) await closeRedis(redis);
+  };
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await release();
+    throw listenProblem(error, config.host, config.port) ?? error;
+  }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
 
@@ -156,9 +167,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         clearInterval(sweep);
         clearTimeout(deadline);
       }
-      await sessionLookup.close();
-      await orm.close(true);
-      if (redis) await closeRedis(redis);
+      await release();
       logger.flush();
     })());
 

@@ -43,6 +43,8 @@ export interface Config {
   /** Validate every response against openapi.yaml (on in tests; costs time in production). */
   validateResponses: boolean;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** `auto`: lines a person reads when stdout is a terminal, JSON lines otherwise. */
+  logFormat: (typeof LOG_FORMATS)[number];
   /** Serve Prometheus metrics at /metrics. */
   metricsEnabled: boolean;
 }
@@ -54,6 +56,7 @@ export interface RedisConfig {
   keyPrefix: string;
 }
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export class ConfigError extends Error {
@@ -136,6 +139,7 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     validateResponses: read.boolean('VALIDATE_RESPONSES', false),
     metricsEnabled: read.boolean('METRICS_ENABLED', true),
     logLevel: read.oneOf('LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
   };
 
   if (problems.length > 0) throw new ConfigError(problems);
