@@ -55,7 +55,8 @@ function buildProgram(version: string): Command {
     .command('token')
     .description('print the stored access token alone, for scripts')
     .option('--json', 'print the token with its type and expiry as JSON')
-    .addHelpText('after', examples([`curl -H "Authorization: Bearer $(authcli token)" ${DEFAULT_BASE_URL}/api/v1/users/me`]))
+    .option('--decode', 'print the token\'s header and claims as JSON (decoded, not verified)')
+    .addHelpText('after', examples([`curl -H "Authorization: Bearer $(authcli token)" ${DEFAULT_BASE_URL}/api/v1/users/me`, 'authcli token --decode']))
     .action(lazy(() => import('./commands/token.js')));
 
   program

@@ -67,6 +67,9 @@ export interface paths {
          *     (two tabs refreshing at once) returns the same successor. After that
          *     it is treated as stolen: the whole session is revoked and the answer
          *     is 401 `refresh_token_reused`.
+         *
+         *     In cookie mode (`X-Token-Transport: cookie`) the body may be left out: the refresh token is read from the
+         *     `authapi_refresh` cookie, and its successor is set in the same cookie.
          */
         post: operations["refreshTokens"];
         delete?: never;
@@ -87,7 +90,8 @@ export interface paths {
         /**
          * End the current session, every other one, or all of them
          * @description The ended sessions' refresh tokens and access tokens stop working at
-         *     once, not when they expire.
+         *     once, not when they expire. In cookie mode (`X-Token-Transport: cookie`) the `authapi_refresh` cookie is
+         *     also cleared.
          */
         post: operations["logOut"];
         delete?: never;
@@ -366,6 +370,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that verify access tokens (JWKS)
+         * @description RFC 7517 JSON Web Key Set: every key configured for `JWT_ALGORITHM`
+         *     ES256 or RS256, the one that signs now, the older ones that still
+         *     verify tokens they signed, and a `next` key published before it signs.
+         *     Match a token's `kid` header to a key's `kid` (its RFC 7638
+         *     thumbprint) and accept only that key's `alg`. Only public members are
+         *     listed; the schema forbids any other.
+         *
+         *     **An HS256 (HS384, HS512) server publishes an empty set**: its tokens
+         *     are signed with a shared secret, which cannot be published; a service
+         *     that must verify them needs `JWT_SECRET` (and can then mint tokens
+         *     too), which is why ES256/RS256 exist.
+         *
+         *     Cached for 5 minutes (`Cache-Control: public, max-age=300`): the
+         *     rotation procedure publishes a new key at least that long before it
+         *     signs (README, "Signing keys and JWKS"), so a cache that honours
+         *     `max-age` has learnt it first.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Authorization server metadata (RFC 8414)
+         * @description Where tokens come from and how to check them: `issuer` (exactly the
+         *     `iss` claim of our access tokens, `JWT_ISSUER`), the token endpoint,
+         *     the JWKS address, the grant types and the signing algorithm. When
+         *     `JWT_ISSUER` is an `http(s)` URL the endpoints are built on it;
+         *     otherwise on the address this request came to (RFC 8414 wants the
+         *     issuer to be the server's https URL: set `JWT_ISSUER` to it in
+         *     production). Cached like the JWKS.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -448,9 +513,10 @@ export interface components {
         TokenResponse: {
             /**
              * @description Opaque; send it to `POST /api/v1/users/refresh` for a new pair.
-             *     Single use: each refresh returns its successor.
+             *     Single use: each refresh returns its successor. Always present, except in cookie mode
+             *     (`X-Token-Transport: cookie`), where it is only in the `HttpOnly` cookie.
              */
-            refresh_token: string;
+            refresh_token?: string;
             /** @description A JWT to send as `Authorization: Bearer <access_token>`. */
             access_token: string;
             /** @enum {string} */
@@ -520,6 +586,54 @@ export interface components {
             items: components["schemas"]["AuditEvent"][];
             total: number;
         };
+        JsonWebKeySet: {
+            /** @description Empty when the server signs with an HMAC secret (HS256, HS384, HS512). */
+            keys: components["schemas"]["JsonWebKey"][];
+        };
+        /**
+         * @description A public signing key (RFC 7517, 7518). Private members (`d`, `p`, `q`,
+         *     `dp`, `dq`, `qi`, `k`) are not allowed here.
+         */
+        JsonWebKey: {
+            /** @enum {string} */
+            kty: "EC" | "RSA";
+            /** @description RFC 7638 SHA-256 thumbprint of the key, base64url; the `kid` header of the tokens it signs. */
+            kid: string;
+            /** @enum {string} */
+            alg: "ES256" | "RS256";
+            /** @enum {string} */
+            use: "sig";
+            /**
+             * @description EC keys only.
+             * @enum {string}
+             */
+            crv?: "P-256";
+            /** @description EC keys only, base64url. */
+            x?: string;
+            /** @description EC keys only, base64url. */
+            y?: string;
+            /** @description RSA keys only, the modulus, base64url. */
+            n?: string;
+            /** @description RSA keys only, the public exponent, base64url. */
+            e?: string;
+        };
+        /** @description RFC 8414 metadata; `access_token_signing_alg_values_supported` is this server's extension (RFC 8414 section 2 allows more members). */
+        AuthorizationServerMetadata: {
+            /** @description The `iss` claim of every access token (`JWT_ISSUER`). */
+            issuer: string;
+            /** Format: uri */
+            token_endpoint: string;
+            /** Format: uri */
+            jwks_uri: string;
+            grant_types_supported: ("password" | "refresh_token")[];
+            /** @description Empty; there is no authorization endpoint. */
+            response_types_supported: string[];
+            /** @description `none`: clients are public; the resource owner's password is the credential. */
+            token_endpoint_auth_methods_supported: "none"[];
+            scopes_supported?: string[];
+            /** @description The `alg` of every access token this server issues now (`JWT_ALGORITHM`). */
+            access_token_signing_alg_values_supported: ("HS256" | "HS384" | "HS512" | "ES256" | "RS256")[];
+        };
         Health: {
             /** @enum {string} */
             status: "ok";
@@ -558,13 +672,17 @@ export interface components {
         /**
          * @description A stable, machine-readable code for every problem this API can answer; clients switch on it, never on
          *     `detail`. New codes are added here first (the server cannot answer one that is not listed).
-         *     - `malformed_body` (400): the body could not be parsed.
+         *     - `malformed_body` (400): the body could not be read: not well-formed, or not encoded as its
+         *       `Content-Encoding` says. Well-formed JSON of the wrong type (`null`, `1`) is `validation_failed`.
+         *     - `duplicate_authorization` (400): more than one `Authorization` header; which one is meant is unknowable.
          *     - `invalid_credentials` (401): wrong email or password, one answer for both.
-         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent.
+         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent (another scheme, such as
+         *       `Basic`, counts as none).
          *     - `invalid_token` (401): the bearer token was refused (expired, forged, session ended).
          *     - `invalid_refresh_token` (401): the refresh token is unknown or its session has ended.
          *     - `refresh_token_reused` (401): a spent refresh token was shown again; its session is revoked.
          *     - `forbidden` (403): the caller's role does not allow the operation.
+         *     - `csrf_rejected` (403): a cookie-mode request from an origin that is not allowed.
          *     - `wrong_password` (403): the password confirming a change is not correct.
          *     - `account_disabled` (403): the password is right but an admin has deactivated the account.
          *     - `not_found` (404): no operation at this path.
@@ -581,7 +699,7 @@ export interface components {
          * @example validation_failed
          * @enum {string}
          */
-        ProblemCode: "malformed_body" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable";
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -597,17 +715,43 @@ export interface components {
         /** @description A new access token and refresh token. */
         TokensIssued: {
             headers: {
+                /**
+                 * @description In cookie mode only (`X-Token-Transport: cookie`): the refresh token as
+                 *     `authapi_refresh=…; Path=/api/v1/users/refresh; HttpOnly; Secure; SameSite=Strict; Max-Age=…`,
+                 *     and the same for `Path=/api/v1/users/logout`.
+                 */
+                "Set-Cookie"?: string;
                 /** @description Always `no-store`; tokens must not be cached. */
                 "Cache-Control"?: "no-store";
+                /** @description Always `no-cache`, for HTTP/1.0 caches (RFC 6749 §5.1). */
+                Pragma?: "no-cache";
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["TokenResponse"];
             };
         };
-        /** @description The body is not well-formed (e.g. malformed JSON). */
+        /**
+         * @description `malformed_body`: the body could not be read (not well-formed, or not encoded as its
+         *     `Content-Encoding` says). On operations that need a token, also `duplicate_authorization`: more
+         *     than one `Authorization` header (RFC 6750 §3.1 `invalid_request`).
+         */
         BadRequest: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `duplicate_authorization`: more than one `Authorization` header, so which credential is meant is
+         *     unknowable (RFC 6750 §3.1 `invalid_request`).
+         */
+        DuplicateAuthorization: {
+            headers: {
+                /** @description `Bearer realm="authapi", error="invalid_request"`. */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -662,7 +806,10 @@ export interface components {
         /** @description The bearer token is missing, invalid or expired. */
         Unauthorized: {
             headers: {
-                /** @description `Bearer`, with `error="invalid_token"` when a token was sent but refused. */
+                /**
+                 * @description `Bearer realm="authapi"`, with `, error="invalid_token"` when a bearer token was sent but refused.
+                 *     No error attribute when no bearer token was tried: none, or another scheme such as `Basic` (RFC 6750 §3).
+                 */
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
@@ -694,23 +841,27 @@ export interface components {
         };
         /**
          * @description The password is right, but an admin has deactivated the account
-         *     (`account_disabled`). Told only after the password is proven, so it
-         *     reveals nothing to someone guessing.
+         *     (`account_disabled`; told only after the password is proven, so it
+         *     reveals nothing to someone guessing), or a cookie-mode login came
+         *     from an origin that is not allowed (`csrf_rejected`, as CsrfRejected).
          */
-        AccountDisabled: {
+        LoginForbidden: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
-                /**
-                 * @example {
-                 *       "type": "https://problems.authapi.dev/account-disabled",
-                 *       "title": "Forbidden",
-                 *       "status": 403,
-                 *       "detail": "This account is deactivated.",
-                 *       "code": "account_disabled"
-                 *     }
-                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description A cookie-mode request (`X-Token-Transport: cookie`) from an origin that is neither this server's nor in
+         *     `CORS_ORIGINS`, or with no `Origin` (code `csrf_rejected`).
+         */
+        CsrfRejected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -779,6 +930,17 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+         *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+         *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+         *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+         *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+         *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+         */
+        TokenTransport: "cookie";
+        /** @description The refresh token in cookie mode (set by the server; read only with `X-Token-Transport: cookie`). */
+        RefreshTokenCookie: string;
         Limit: number;
         Offset: number;
         UserId: number;
@@ -823,7 +985,17 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -837,7 +1009,7 @@ export interface operations {
             200: components["responses"]["TokensIssued"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["InvalidCredentials"];
-            403: components["responses"]["AccountDisabled"];
+            403: components["responses"]["LoginForbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -849,11 +1021,24 @@ export interface operations {
     refreshTokens: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token in cookie mode (set by the server; read only with `X-Token-Transport: cookie`). */
+                authapi_refresh?: components["parameters"]["RefreshTokenCookie"];
+            };
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshRequest"];
             };
@@ -862,6 +1047,7 @@ export interface operations {
             200: components["responses"]["TokensIssued"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["InvalidRefreshToken"];
+            403: components["responses"]["CsrfRejected"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -874,9 +1060,22 @@ export interface operations {
                 /** @description `current` (default): this session; `others`: every other one; `all`: every session of the account. */
                 scope?: "current" | "others" | "all";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token in cookie mode (set by the server; read only with `X-Token-Transport: cookie`). */
+                authapi_refresh?: components["parameters"]["RefreshTokenCookie"];
+            };
         };
         requestBody?: never;
         responses: {
@@ -887,7 +1086,9 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfRejected"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
         };
@@ -910,6 +1111,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -932,6 +1134,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
@@ -941,7 +1144,17 @@ export interface operations {
     changePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -979,6 +1192,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -1066,6 +1280,7 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
@@ -1142,6 +1357,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1167,6 +1383,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1296,6 +1513,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
@@ -1379,6 +1597,52 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set. */
+            200: {
+                headers: {
+                    /** @description Always `public, max-age=300`. */
+                    "Cache-Control"?: "public, max-age=300";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonWebKeySet"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    /** @description Always `public, max-age=300`. */
+                    "Cache-Control"?: "public, max-age=300";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -1391,14 +1655,25 @@ type ReadonlyArray<T> = [
 export const pathsApiV1UsersLogoutPostParametersQueryScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/users/logout"]["post"]["parameters"]["query"]["scope"]> = ["current", "others", "all"];
 export const pathsReadyzGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["no-store"];
 export const pathsReadyzGetResponses503HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["headers"]["Cache-Control"]> = ["no-store"];
+export const pathsWellKnownJwksJsonGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/jwks.json"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
+export const pathsWellKnownOauthAuthorizationServerGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/oauth-authorization-server"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
 export const passwordGrantFormGrant_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasswordGrantForm"]["grant_type"]> = ["password"];
 export const tokenResponseToken_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenResponse"]["token_type"]> = ["bearer"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["member", "admin"];
 export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked"];
+export const jsonWebKeyKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["kty"]> = ["EC", "RSA"];
+export const jsonWebKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["alg"]> = ["ES256", "RS256"];
+export const jsonWebKeyUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["use"]> = ["sig"];
+export const jsonWebKeyCrvValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["crv"]> = ["P-256"];
+export const authorizationServerMetadataGrant_types_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["grant_types_supported"]> = ["password", "refresh_token"];
+export const authorizationServerMetadataToken_endpoint_auth_methods_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["token_endpoint_auth_methods_supported"]> = ["none"];
+export const authorizationServerMetadataAccess_token_signing_alg_values_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["access_token_signing_alg_values_supported"]> = ["HS256", "HS384", "HS512", "ES256", "RS256"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok"];
 export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["database"]> = ["ok", "unavailable"];
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
+export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];
+export const componentsParametersTokenTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["parameters"]["TokenTransport"]> = ["cookie"];

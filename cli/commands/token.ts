@@ -4,6 +4,7 @@ import { requireSession } from '../session.js';
 
 export interface TokenOptions {
   json?: boolean;
+  decode?: boolean;
 }
 
 /**
@@ -13,6 +14,11 @@ export interface TokenOptions {
  */
 export async function run({ baseUrl }: CommandContext, options: TokenOptions): Promise<void> {
   const session = (await requireSession(baseUrl)).credentials;
+  // Decoded, not verified: for reading what a resource server will see (kid, alg, aud, exp).
+  if (options.decode) {
+    const [header, claims] = session.access_token.split('.', 2).map((part): unknown => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+    return printJson({ header, claims });
+  }
   if (!options.json) return printLine(session.access_token);
   printJson({
     access_token: session.access_token,

@@ -1,18 +1,26 @@
+import { invalidRefreshToken, validationFailed } from '../../errors.js';
 import { clientInfo } from '../../http/client-info.js';
 import { caller, type Handler } from '../../http/state.js';
-import { TOKEN_RESPONSE_HEADERS } from '../users/users.handlers.js';
+import type { TokenResponses } from '../../http/token-response.js';
 import type { SessionsService } from './sessions.service.js';
 
-export function sessionsHandlers(sessions: SessionsService) {
-  const refreshTokens: Handler<'refreshTokens'> = async ({ body }, ctx) => ({
-    status: 200,
-    body: await sessions.refresh(body.refresh_token, clientInfo(ctx)),
-    headers: TOKEN_RESPONSE_HEADERS,
-  });
+export function sessionsHandlers(sessions: SessionsService, tokenResponses: TokenResponses) {
+  const refreshTokens: Handler<'refreshTokens'> = async ({ body }, ctx) => {
+    // The body's token wins; cookie mode may leave the body out and send the HttpOnly cookie instead.
+    const refreshToken = body?.refresh_token ?? tokenResponses.refreshTokenFromCookie(ctx);
+    if (refreshToken === undefined) {
+      if (tokenResponses.cookieMode(ctx)) throw invalidRefreshToken();
+      throw validationFailed([{ path: '/body', message: 'is required' }]);
+    }
+    return tokenResponses.issue(ctx, await sessions.refresh(refreshToken, clientInfo(ctx)));
+  };
 
   const logOut: Handler<'logOut'> = async ({ query }, ctx) => {
+    // Asked first, so a cookie-mode logout from an untrusted origin ends nothing.
+    const cookieMode = tokenResponses.cookieMode(ctx);
     const { user, sessionId } = caller(ctx);
     await sessions.logOut(user.id, sessionId, query.scope ?? 'current', clientInfo(ctx));
+    if (cookieMode) tokenResponses.clear(ctx);
     return { status: 204 };
   };
 

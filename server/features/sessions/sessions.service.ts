@@ -13,7 +13,8 @@ import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
 import type { UserView } from '../users/user-view.js';
 import type { SessionLookup } from './session-lookup.js';
 
-type TokenResponse = components['schemas']['TokenResponse'];
+/** A fresh pair as services make it: the refresh token always there (the HTTP layer may move it to a cookie). */
+export type TokenPair = components['schemas']['TokenResponse'] & { refresh_token: string };
 type SessionView = components['schemas']['Session'];
 export type LogoutScope = 'current' | 'others' | 'all';
 export type RevocationReason =
@@ -43,7 +44,7 @@ export class SessionsService {
   constructor(private readonly deps: SessionsServiceDeps) {}
 
   /** Starts a session at login; `em` lets the caller put it in its own transaction. */
-  start(em: EntityManager, userId: number, client: ClientInfo): TokenResponse {
+  start(em: EntityManager, userId: number, client: ClientInfo): TokenPair {
     const { refreshTokens, settings } = this.deps;
     const now = new Date();
     const absoluteExpiresAt = addSeconds(now, settings.absoluteTtlSeconds);
@@ -64,7 +65,7 @@ export class SessionsService {
     return this.tokenPair(userId, session.id, refreshToken);
   }
 
-  async refresh(refreshToken: string, client: ClientInfo): Promise<TokenResponse> {
+  async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
     const outcome = await this.deps.em.transactional((em) => this.rotate(em, refreshToken, client));
     // Thrown after the transaction commits, so the revocation it recorded stays.
     if (outcome.kind === 'reused') {
@@ -77,7 +78,7 @@ export class SessionsService {
     em: EntityManager,
     refreshToken: string,
     client: ClientInfo,
-  ): Promise<{ kind: 'issued'; tokens: TokenResponse } | { kind: 'reused' }> {
+  ): Promise<{ kind: 'issued'; tokens: TokenPair } | { kind: 'reused' }> {
     const { refreshTokens, settings } = this.deps;
     const record = await em.findOne(RefreshTokenSchema, { tokenHash: refreshTokens.hash(refreshToken) }, { populate: ['session', 'session.user'] });
     if (!record) throw invalidRefreshToken();
@@ -179,7 +180,7 @@ export class SessionsService {
   }
 
   /** Replaces a session's refresh tokens with a new one (after a password change); `em` must be in a transaction. */
-  async reissue(em: EntityManager, userId: number, sessionId: string): Promise<TokenResponse> {
+  async reissue(em: EntityManager, userId: number, sessionId: string): Promise<TokenPair> {
     const { refreshTokens, settings } = this.deps;
     const session = await lockSession(em, sessionId);
     await em.nativeDelete(RefreshTokenSchema, { session: sessionId });
@@ -199,7 +200,7 @@ export class SessionsService {
     return this.tokenPair(userId, sessionId, refreshToken);
   }
 
-  private tokenPair(userId: number, sessionId: string, refreshToken: string): TokenResponse {
+  private tokenPair(userId: number, sessionId: string, refreshToken: string): TokenPair {
     const { accessTokens } = this.deps;
     return {
       access_token: accessTokens.issue(userId, sessionId),

@@ -1,21 +1,21 @@
 import { clientInfo } from '../../http/client-info.js';
 import { caller, type Handler } from '../../http/state.js';
+import type { TokenResponses } from '../../http/token-response.js';
 import type { UsersService } from './users.service.js';
 
-/** Tokens must never be cached, by the browser or any proxy (RFC 6749 §5.1). */
-export const TOKEN_RESPONSE_HEADERS = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
-
-export function usersHandlers(users: UsersService) {
+export function usersHandlers(users: UsersService, tokenResponses: TokenResponses) {
   const registerUser: Handler<'registerUser'> = async ({ body }, ctx) => ({
     status: 201,
     body: await users.register(body, clientInfo(ctx)),
   });
 
   const login: Handler<'login'> = async (input, ctx) => {
+    // Asked first: a cookie-mode login from an untrusted origin is refused before any password is checked.
+    tokenResponses.cookieMode(ctx);
     // The OAuth2 password grant (Swagger UI's Authorize) posts a form with
     // `username`; the tutorial's clients post JSON with `email`.
     const { email, password } = input.mediaType === 'application/x-www-form-urlencoded' ? { email: input.body.username, password: input.body.password } : input.body;
-    return { status: 200, body: await users.login(email, password, clientInfo(ctx)), headers: TOKEN_RESPONSE_HEADERS };
+    return tokenResponses.issue(ctx, await users.login(email, password, clientInfo(ctx)));
   };
 
   const getCurrentUser: Handler<'getCurrentUser'> = (_input, ctx) => ({ status: 200, body: caller(ctx).user });
@@ -26,9 +26,9 @@ export function usersHandlers(users: UsersService) {
   });
 
   const changePassword: Handler<'changePassword'> = async ({ body }, ctx) => {
+    tokenResponses.cookieMode(ctx);
     const { user, sessionId } = caller(ctx);
-    const tokens = await users.changePassword(user.id, sessionId, body.current_password, body.new_password, clientInfo(ctx));
-    return { status: 200, body: tokens, headers: TOKEN_RESPONSE_HEADERS };
+    return tokenResponses.issue(ctx, await users.changePassword(user.id, sessionId, body.current_password, body.new_password, clientInfo(ctx)));
   };
 
   const deleteCurrentUser: Handler<'deleteCurrentUser'> = async ({ body }, ctx) => {

@@ -7,12 +7,11 @@ import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
 import { AppError, accountDisabled, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
 import { recordAudit, type AuditEntry, type ClientInfo } from '../audit/audit-log.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { assertKeepsAnActiveAdmin } from './last-admin.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 
 type RegisterRequest = components['schemas']['RegisterRequest'];
-type TokenResponse = components['schemas']['TokenResponse'];
 type Role = components['schemas']['Role'];
 
 export interface UsersServiceDeps {
@@ -31,7 +30,7 @@ export class UsersService {
     return createAccount(em, passwords, { ...input, role: 'member' }, { event: 'user_registered', client });
   }
 
-  async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenResponse> {
+  async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenPair> {
     const { em, passwords, loginThrottle, sessions } = this.deps;
     const email = normalizeEmail(rawEmail);
     try {
@@ -84,7 +83,7 @@ export class UsersService {
     currentPassword: string,
     newPassword: string,
     client: ClientInfo,
-  ): Promise<TokenResponse> {
+  ): Promise<TokenPair> {
     const { passwords, sessions } = this.deps;
     const user = await this.findOrFail(userId);
     if (!(await passwords.verify(currentPassword, user.passwordHash))) throw wrongPassword();
