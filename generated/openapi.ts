@@ -40,7 +40,9 @@ export interface paths {
          * @description Accepts JSON `{email, password}` or the OAuth2 password grant as a
          *     form (`username`, `password`, `grant_type=password`), which is what
          *     Swagger UI's *Authorize* button sends. A wrong password and an unknown
-         *     email give the same answer in the same time.
+         *     email give the same answer in the same time. Only once the password
+         *     is proven right does a deactivated account learn that it is
+         *     deactivated (403 `account_disabled`).
          */
         post: operations["login"];
         delete?: never;
@@ -187,7 +189,15 @@ export interface paths {
         /** Every account, a page at a time */
         get: operations["listUsers"];
         put?: never;
-        post?: never;
+        /**
+         * Create an account with a temporary password
+         * @description For an account the admin sets up: the password is a temporary one the
+         *     admin passes on, and registration's password policy applies to it
+         *     (422 `weak_password`). The email is trimmed and lower-cased as at
+         *     registration. `role` defaults to `member`. Recorded in the audit log
+         *     as `user_created`, with the admin as actor.
+         */
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -220,6 +230,60 @@ export interface paths {
          *     The last active admin cannot demote or deactivate themselves.
          */
         patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/api/v1/admin/users/{userId}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set an account's password (e.g. a temporary one)
+         * @description For a user who cannot log in: the admin sets a password and passes it
+         *     on. Registration's password policy applies. Every session of the
+         *     account ends at once (its tokens are refused from the next request
+         *     on); nothing else changes — not the role, not whether it is active,
+         *     not the failed-login counters (see `unlockUser`). Recorded in the
+         *     audit log as `password_set_by_admin`.
+         */
+        post: operations["setUserPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{userId}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a login lock-out of an account
+         * @description Clears the account's failed-login counter, so its owner can log in
+         *     again at once instead of waiting out the window (429
+         *     `too_many_login_failures`). Counters of client addresses are not
+         *     touched: they protect every account. Takes no body. Recorded in the
+         *     audit log as `user_unlocked`, also when there was nothing to clear.
+         *     On the server host: `npm run manage -- unlock <email>`.
+         */
+        post: operations["unlockUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/audit": {
@@ -437,6 +501,15 @@ export interface components {
             role?: components["schemas"]["Role"];
             is_active?: boolean;
         };
+        AdminCreateUserRequest: {
+            email: components["schemas"]["Email"];
+            password: components["schemas"]["NewPassword"];
+            full_name?: components["schemas"]["FullName"];
+            role?: components["schemas"]["Role"];
+        };
+        AdminSetPasswordRequest: {
+            password: components["schemas"]["NewPassword"];
+        };
         TokenResponse: {
             /**
              * @description Opaque; send it to `POST /api/v1/users/refresh` for a new pair.
@@ -475,7 +548,7 @@ export interface components {
             created_at: string;
             /**
              * Format: date-time
-             * @description The last login or refresh in this session.
+             * @description The last login, refresh or password change in this session.
              */
             last_used_at: string;
             /**
@@ -492,7 +565,7 @@ export interface components {
             items: components["schemas"]["Session"][];
         };
         /** @enum {string} */
-        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted";
+        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked";
         AuditEvent: {
             id: number;
             /** Format: date-time */
@@ -611,6 +684,7 @@ export interface components {
          *     - `forbidden` (403): the caller's role does not allow the operation.
          *     - `csrf_rejected` (403): a cookie-mode request from an origin that is not allowed.
          *     - `wrong_password` (403): the password confirming a change is not correct.
+         *     - `account_disabled` (403): the password is right but an admin has deactivated the account.
          *     - `not_found` (404): no operation at this path.
          *     - `user_not_found` (404), `session_not_found` (404): no such account or session of the caller.
          *     - `method_not_allowed` (405): the path does not take that method (`Allow` lists those it does).
@@ -625,7 +699,7 @@ export interface components {
          * @example validation_failed
          * @enum {string}
          */
-        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -720,7 +794,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The email and password do not match an active account. */
+        /** @description The email and password do not match an account. */
         InvalidCredentials: {
             headers: {
                 [name: string]: unknown;
@@ -758,6 +832,20 @@ export interface components {
         };
         /** @description The password given to confirm the change is wrong; nothing changed. */
         WrongPassword: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The password is right, but an admin has deactivated the account
+         *     (`account_disabled`; told only after the password is proven, so it
+         *     reveals nothing to someone guessing), or a cookie-mode login came
+         *     from an origin that is not allowed (`csrf_rejected`, as CsrfRejected).
+         */
+        LoginForbidden: {
             headers: {
                 [name: string]: unknown;
             };
@@ -921,7 +1009,7 @@ export interface operations {
             200: components["responses"]["TokensIssued"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["InvalidCredentials"];
-            403: components["responses"]["CsrfRejected"];
+            403: components["responses"]["LoginForbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -1199,6 +1287,56 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "bob@example.com",
+                 *       "password": "tulip marble orbit canyon",
+                 *       "full_name": "Bob Example",
+                 *       "role": "member"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminCreateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description The account was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "email": "bob@example.com",
+                     *       "full_name": "Bob Example",
+                     *       "role": "member",
+                     *       "is_active": true,
+                     *       "created_at": "2026-12-03T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
     getUser: {
         parameters: {
             query?: never;
@@ -1287,6 +1425,69 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    setUserPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "tulip marble orbit canyon"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminSetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is set and the account's sessions have ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's failed-login counter is cleared. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listAuditEvents: {
@@ -1459,7 +1660,7 @@ export const pathsWellKnownOauthAuthorizationServerGetResponses200HeadersCacheCo
 export const passwordGrantFormGrant_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasswordGrantForm"]["grant_type"]> = ["password"];
 export const tokenResponseToken_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenResponse"]["token_type"]> = ["bearer"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["member", "admin"];
-export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted"];
+export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked"];
 export const jsonWebKeyKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["kty"]> = ["EC", "RSA"];
 export const jsonWebKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["alg"]> = ["ES256", "RS256"];
 export const jsonWebKeyUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["use"]> = ["sig"];
@@ -1472,7 +1673,7 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
 export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];
 export const componentsParametersTokenTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["parameters"]["TokenTransport"]> = ["cookie"];

@@ -37,6 +37,7 @@ import { cors } from './http/cors.js';
 import { createRouter } from './http/router.js';
 import { TokenResponses } from './http/token-response.js';
 import type { AppState, OperationHandlers } from './http/state.js';
+import { listenProblem } from './listen-error.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
@@ -86,7 +87,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       (redis && config.redis ? redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix) : memoryLoginLimiters(config.loginThrottle)),
   );
   const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle });
-  const admin = new AdminService({ em: orm.em, sessions });
+  const admin = new AdminService({ em: orm.em, sessions, passwords, loginThrottle });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
 
   const tokenResponses = new TokenResponses({
@@ -154,7 +155,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // (the client would see ECONNRESET).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await once(server, 'listening');
+  const release = async () => {
+    await sessionLookup.close();
+    await orm.close(true);
+    if (redis) await closeRedis(redis);
+  };
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await release();
+    throw listenProblem(error, config.host, config.port) ?? error;
+  }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
 
@@ -176,9 +187,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         clearInterval(sweep);
         clearTimeout(deadline);
       }
-      await sessionLookup.close();
-      await orm.close(true);
-      if (redis) await closeRedis(redis);
+      await release();
       logger.flush();
     })());
 

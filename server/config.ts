@@ -47,6 +47,8 @@ export interface Config {
   /** Validate every response against openapi.yaml (on in tests; costs time in production). */
   validateResponses: boolean;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** `auto`: lines a person reads when stdout is a terminal, JSON lines otherwise. */
+  logFormat: (typeof LOG_FORMATS)[number];
   /** Serve Prometheus metrics at /metrics. */
   metricsEnabled: boolean;
   /** Browser origins (`scheme://host[:port]`) allowed to call the API with CORS and to use cookie mode. */
@@ -62,6 +64,7 @@ export interface RedisConfig {
   keyPrefix: string;
 }
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', ...ASYMMETRIC_ALGORITHMS] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export class ConfigError extends Error {
@@ -150,6 +153,7 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     corsOrigins: parseOrigins(env.CORS_ORIGINS ?? '', problems),
     refreshCookieSecure: read.boolean('REFRESH_COOKIE_SECURE', true),
     logLevel: read.oneOf('LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
   };
 
   if (production && !config.refreshCookieSecure) {

@@ -136,14 +136,19 @@ export function csrfRejected(detail: string): AppError {
 }
 
 export function invalidCredentials(): AppError {
-  // One answer for an unknown email, a wrong password and a disabled account,
-  // so the response does not tell which emails are registered.
+  // One answer for an unknown email and a wrong password, so the response
+  // does not tell which emails are registered.
   return new AppError(401, 'invalid_credentials', 'Incorrect email or password.');
 }
 
 export function wrongPassword(): AppError {
   // 403, not 401: the bearer token is fine, and clients treat 401 as "log in again".
   return new AppError(403, 'wrong_password', 'The password is not correct; nothing was changed.');
+}
+
+/** Only after the password is proven right: before that, a deactivated account gets invalidCredentials like any other. */
+export function accountDisabled(): AppError {
+  return new AppError(403, 'account_disabled', 'This account is deactivated.');
 }
 
 export function invalidRefreshToken(): AppError {

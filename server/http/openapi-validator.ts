@@ -128,16 +128,19 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
         // What EOV's step would have set (eov-internals.ts item 4): the operation, and no path parameters.
         req.openapi = known;
         req.params = {};
-        continue;
+      } else {
+        try {
+          await run(step, req, res);
+        } catch (error) {
+          if (step !== authenticate) throw toAppError(error, sentBody);
+          if (request.thrown) throw request.thrown.error;
+          throw statusOf(error) === 500 ? internalError(error) : missingToken();
+        }
+        if (step === findOperation) staticOperations.remember(method, path, req.openapi);
       }
-      try {
-        await run(step, req, res);
-      } catch (error) {
-        if (step !== authenticate) throw toAppError(error, sentBody);
-        if (request.thrown) throw request.thrown.error;
-        throw statusOf(error) === 500 ? internalError(error) : missingToken();
-      }
-      if (step === findOperation) staticOperations.remember(method, path, req.openapi);
+      // Named as soon as it is known, before security and validation run: the access-log line and the metrics of
+      // a refused token or an invalid body then say which operation was refused.
+      if (step === findOperation && isOperationMatch(req.openapi)) ctx.state.operationId = req.openapi.schema.operationId;
     }
 
     const openapi = req.openapi;

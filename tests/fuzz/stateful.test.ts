@@ -140,6 +140,11 @@ class Login implements Command {
       issued(m, session, data);
       return;
     }
+    if (current && this.rightPassword) {
+      // Deactivated: said once the password is proven, and not counted as a failure.
+      expect(response.status).toBe(403);
+      return void saw('login of a deactivated account refused');
+    }
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBeTruthy();
     m.failures.set(account.email, failures + 1);
