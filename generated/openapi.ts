@@ -1482,6 +1482,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
