@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginTokens, meStatus } from './helpers/auth-flows.js';
 import { cliLogin, createCliSandbox, EXIT, parseJson, storedTokens, type CliSandbox, outputLines } from './helpers/cli.js';
+import { runSql } from './helpers/db.js';
 import { makeAdmin } from './helpers/manage.js';
 import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -92,6 +93,39 @@ describe('authcli admin users list', () => {
     expect(result.code).toBe(EXIT.refused);
     expect(result.stderr).toContain('(422 validation_failed)');
     expect(result.stderr).toMatch(/^ {2}\/query\/limit: .+$/m);
+  });
+});
+
+describe('terminal injection', () => {
+  /** C1 CSI and NEL, a bidi override and an isolate: each would make a terminal act instead of show. */
+  const HOSTILE_NAME = 'Mallory\u009b2J\u0085\u202egnp.exe\u2066x\u2069';
+  const ESCAPED_NAME = 'Mallory\\u{9b}2J\\u{85}\\u{202e}gnp.exe\\u{2066}x\\u{2069}';
+  const RAW = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+  it('the contract refuses such a name at registration and in a profile change', async () => {
+    const refused = await server.client.POST('/api/v1/users/register', { body: { email: 'mallory@example.com', password: GOOD_PASSWORD, full_name: HOSTILE_NAME } });
+    expect(refused.response.status).toBe(422);
+    const changed = await member.run(['profile', '--full-name', 'Mallory\u202e']);
+    expect(changed.code).toBe(EXIT.refused);
+    expect(changed.stderr).toMatch(/^ {2}\/body\/full_name: .+$/m);
+  });
+
+  it('a name stored before the contract refused it is printed escaped by list and show; --json keeps the value', async () => {
+    const stored = await createAccount('hostile-name');
+    await runSql(server, 'update users set full_name = ? where id = ?', [HOSTILE_NAME, stored.id]);
+
+    const list = await admin.run(['admin', 'users', 'list', '--email', stored.email]);
+    expect(list.code, list.stderr).toBe(EXIT.ok);
+    expect(list.stdout).toContain(`  ${ESCAPED_NAME}\n`);
+    expect(list.stdout).not.toMatch(RAW);
+
+    const show = await admin.run(['admin', 'users', 'show', String(stored.id)]);
+    expect(show.stdout).toContain(`full name: ${ESCAPED_NAME}\n`);
+    expect(show.stdout).not.toMatch(RAW);
+
+    const json = await admin.run(['admin', 'users', 'show', String(stored.id), '--json']);
+    expect(json.stdout).not.toMatch(RAW);
+    expect(parseJson(json.stdout).full_name).toBe(HOSTILE_NAME);
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type CliSandbox,
   outputLines,
 } from './helpers/cli.js';
+import { runSql } from './helpers/db.js';
 import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
 
 const NEW_PASSWORD = 'a brand new horse battery';
@@ -351,6 +352,29 @@ describe('authcli sessions', () => {
     // Newest first: the API login came after the CLI's.
     expect(rows[0]).toMatch(new RegExp(String.raw`^ +${other}  ${time}  ${time}  ${time}  127\.0\.0\.1 +Mozilla/5\.0 \(test browser\)$`));
     expect(rows[1]).toMatch(new RegExp(String.raw`^\* +${own}  ${time}  ${time}  ${time}  127\.0\.0\.1 +authcli/\d+\.\d+\.\d+ \(Node\.js [\d.]+\)$`));
+  });
+
+  it('a user agent with C1 controls and bidi overrides is printed escaped, and --json keeps its value', async () => {
+    const { email } = await loggedIn();
+    // Sent as a client could: HTTP header bytes arrive as Latin-1, so 0x85 is NEL and 0x9b is CSI.
+    const elsewhere = await loginTokens(server, email, GOOD_PASSWORD, { 'User-Agent': 'evil\u009b2J\u0085agent/1.0' });
+    const other = sessionIdOf(elsewhere.access_token);
+    // A bidi override cannot arrive through Latin-1 headers; another client or an older server could still have stored one.
+    const own = sessionIdOf(storedTokens(cli).accessToken);
+    await runSql(server, 'update sessions set user_agent = ? where id = ?', ['authcli/0.1.0 \u202e)4.0.0 sj.edoN(', own]);
+
+    const result = await cli.run(['sessions']);
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(result.stdout).not.toMatch(/[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/u);
+    const row = (id: string) => outputLines(result.stdout).find((line) => line.includes(id));
+    expect(row(other)).toMatch(/ {2}evil\\u\{9b\}2J\\u\{85\}agent\/1\.0$/);
+    expect(row(own)).toMatch(/ {2}authcli\/0\.1\.0 \\u\{202e\}\)4\.0\.0 sj\.edoN\($/);
+
+    const json = await cli.run(['sessions', '--json']);
+    expect(json.stdout).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/u);
+    const { data } = await server.client.GET('/api/v1/users/me/sessions', { headers: bearer(storedTokens(cli).accessToken) });
+    expect(parseJson(json.stdout)).toEqual(data);
+    expect(data?.items.map((session) => session.user_agent)).toContain('evil\u009b2J\u0085agent/1.0');
   });
 
   it('--json prints the API’s list as it is', async () => {
