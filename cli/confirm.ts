@@ -16,7 +16,7 @@ export function assertCanConfirm(yes: boolean, command: string): void {
 export async function confirm(question: string): Promise<void> {
   process.stderr.write(`${printable(question)} [y/N] `);
   const answer = await readLine();
-  if (!/^\s*y(es)?\s*$/i.test(answer)) throw new CliError(ExitCode.ServerRefused, 'not confirmed; nothing was changed');
+  if (!/^\s*y(es)?\s*$/i.test(answer)) throw new CliError(ExitCode.GeneralError, 'not confirmed; nothing was changed');
 }
 
 /**

@@ -90,7 +90,7 @@ describe('authcli admin users list', () => {
 
   it('a --limit the server does not allow exits 1 with its field error', async () => {
     const result = await admin.run(['admin', 'users', 'list', '--limit', '1000']);
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toContain('(422 validation_failed)');
     expect(result.stderr).toMatch(/^ {2}\/query\/limit: .+$/m);
   });
@@ -106,7 +106,7 @@ describe('terminal injection', () => {
     const refused = await server.client.POST('/api/v1/users/register', { body: { email: 'mallory@example.com', password: GOOD_PASSWORD, full_name: HOSTILE_NAME } });
     expect(refused.response.status).toBe(422);
     const changed = await member.run(['profile', '--full-name', 'Mallory\u202e']);
-    expect(changed.code).toBe(EXIT.refused);
+    expect(changed.code).toBe(EXIT.generalError);
     expect(changed.stderr).toMatch(/^ {2}\/body\/full_name: .+$/m);
   });
 
@@ -146,7 +146,7 @@ describe('authcli admin users show, set-role, activate, deactivate', () => {
 
   it('show of an unknown id exits 1 with the server’s message', async () => {
     const result = await admin.run(['admin', 'users', 'show', '999999']);
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toBe('error: No account has this id. (404 user_not_found)\n');
   });
 
@@ -182,7 +182,7 @@ describe('authcli admin users show, set-role, activate, deactivate', () => {
       const me = await theirs.run(['me']);
       expect(me.code).toBe(EXIT.notLoggedIn);
       expect(theirs.credentialFiles()).toEqual([]);
-      expect((await cliLogin(theirs, target.email)).code).toBe(EXIT.refused);
+      expect((await cliLogin(theirs, target.email)).code).toBe(EXIT.generalError);
 
       const activated = await admin.run(['admin', 'users', 'activate', String(target.id), '--json']);
       expect(activated.code, activated.stderr).toBe(EXIT.ok);
@@ -202,7 +202,7 @@ describe('authcli admin users delete', () => {
     expect(result.stdout).toBe(`Deleted account ${target.id}.\n`);
     expect((await apiUser(target.id)).response.status).toBe(404);
     const again = await admin.run(['admin', 'users', 'delete', String(target.id), '--yes', '--json']);
-    expect(again.code).toBe(EXIT.refused);
+    expect(again.code).toBe(EXIT.generalError);
     expect(again.stderr).toContain('404 user_not_found');
     expect(again.stdout).toBe('');
   });
@@ -225,7 +225,7 @@ describe('authcli admin users delete', () => {
   it('on a terminal names the account and asks; only yes deletes', async () => {
     const target = await createAccount('ask');
     const declined = await admin.runInTerminal(['admin', 'users', 'delete', String(target.id)], { answers: ['n'] });
-    expect(declined.code).toBe(EXIT.refused);
+    expect(declined.code).toBe(EXIT.generalError);
     expect(declined.stdout).toContain(`Delete the account ${target.email} (id ${target.id})`);
     expect(declined.stdout).toContain('not confirmed; nothing was changed');
     expect((await apiUser(target.id)).response.status).toBe(200);
@@ -330,7 +330,7 @@ describe('as a member', () => {
   it('every admin command exits 1 with the server’s 403 message, and changes nothing', async () => {
     for (const [name, args] of asMember()) {
       const result = await member.run([...args, '--json']);
-      expect(result.code, name).toBe(EXIT.refused);
+      expect(result.code, name).toBe(EXIT.generalError);
       expect(result.stderr, name).toBe(FORBIDDEN);
       expect(result.stdout, name).toBe('');
     }
