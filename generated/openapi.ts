@@ -65,6 +65,9 @@ export interface paths {
          *     (two tabs refreshing at once) returns the same successor. After that
          *     it is treated as stolen: the whole session is revoked and the answer
          *     is 401 `refresh_token_reused`.
+         *
+         *     In cookie mode (`X-Token-Transport: cookie`) the body may be left out: the refresh token is read from the
+         *     `authapi_refresh` cookie, and its successor is set in the same cookie.
          */
         post: operations["refreshTokens"];
         delete?: never;
@@ -85,7 +88,8 @@ export interface paths {
         /**
          * End the current session, every other one, or all of them
          * @description The ended sessions' refresh tokens and access tokens stop working at
-         *     once, not when they expire.
+         *     once, not when they expire. In cookie mode (`X-Token-Transport: cookie`) the `authapi_refresh` cookie is
+         *     also cleared.
          */
         post: operations["logOut"];
         delete?: never;
@@ -375,9 +379,10 @@ export interface components {
         TokenResponse: {
             /**
              * @description Opaque; send it to `POST /api/v1/users/refresh` for a new pair.
-             *     Single use: each refresh returns its successor.
+             *     Single use: each refresh returns its successor. Always present, except in cookie mode
+             *     (`X-Token-Transport: cookie`), where it is only in the `HttpOnly` cookie.
              */
-            refresh_token: string;
+            refresh_token?: string;
             /** @description A JWT to send as `Authorization: Bearer <access_token>`. */
             access_token: string;
             /** @enum {string} */
@@ -482,6 +487,33 @@ export interface components {
             path: string;
             message: string;
         };
+        /**
+         * @description A stable, machine-readable code for every problem this API can answer; clients switch on it, never on
+         *     `detail`. New codes are added here first (the server cannot answer one that is not listed).
+         *     - `malformed_body` (400): the body could not be parsed.
+         *     - `invalid_credentials` (401): wrong email or password, one answer for both.
+         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent.
+         *     - `invalid_token` (401): the bearer token was refused (expired, forged, session ended).
+         *     - `invalid_refresh_token` (401): the refresh token is unknown or its session has ended.
+         *     - `refresh_token_reused` (401): a spent refresh token was shown again; its session is revoked.
+         *     - `forbidden` (403): the caller's role does not allow the operation.
+         *     - `csrf_rejected` (403): a cookie-mode request from an origin that is not allowed.
+         *     - `wrong_password` (403): the password confirming a change is not correct.
+         *     - `not_found` (404): no operation at this path.
+         *     - `user_not_found` (404), `session_not_found` (404): no such account or session of the caller.
+         *     - `method_not_allowed` (405): the path does not take that method (`Allow` lists those it does).
+         *     - `email_taken` (409): another account has this email.
+         *     - `last_admin` (409): the change would leave no active admin.
+         *     - `payload_too_large` (413), `unsupported_media_type` (415), `request_rejected` (4xx): the request as a whole.
+         *     - `validation_failed` (422): fields are invalid; `errors` names each.
+         *     - `weak_password` (422): the password is too easy to guess; `errors` says why.
+         *     - `too_many_login_failures` (429): too many failed attempts; `Retry-After` says when to retry.
+         *     - `internal_error` (500): the server failed; nothing about the cause is disclosed.
+         *     - `not_ready` (503), `throttle_unavailable` (503): a dependency is unavailable; retry later.
+         * @example validation_failed
+         * @enum {string}
+         */
+        ProblemCode: "malformed_body" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -489,11 +521,7 @@ export interface components {
             title: string;
             status: number;
             detail: string;
-            /**
-             * @description A stable, machine-readable code, e.g. `email_taken`.
-             * @example validation_failed
-             */
-            code: string;
+            code: components["schemas"]["ProblemCode"];
             errors?: components["schemas"]["FieldError"][];
         };
     };
@@ -501,6 +529,12 @@ export interface components {
         /** @description A new access token and refresh token. */
         TokensIssued: {
             headers: {
+                /**
+                 * @description In cookie mode only (`X-Token-Transport: cookie`): the refresh token as
+                 *     `authapi_refresh=…; Path=/api/v1/users/refresh; HttpOnly; Secure; SameSite=Strict; Max-Age=…`,
+                 *     and the same for `Path=/api/v1/users/logout`.
+                 */
+                "Set-Cookie"?: string;
                 /** @description Always `no-store`; tokens must not be cached. */
                 "Cache-Control"?: "no-store";
                 [name: string]: unknown;
@@ -596,6 +630,18 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /**
+         * @description A cookie-mode request (`X-Token-Transport: cookie`) from an origin that is neither this server's nor in
+         *     `CORS_ORIGINS`, or with no `Origin` (code `csrf_rejected`).
+         */
+        CsrfRejected: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /** @description The account's role does not allow this operation. */
         Forbidden: {
             headers: {
@@ -661,6 +707,17 @@ export interface components {
         };
     };
     parameters: {
+        /**
+         * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+         *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+         *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+         *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+         *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+         *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+         */
+        TokenTransport: "cookie";
+        /** @description The refresh token in cookie mode (set by the server; read only with `X-Token-Transport: cookie`). */
+        RefreshTokenCookie: string;
         Limit: number;
         Offset: number;
         UserId: number;
@@ -705,7 +762,17 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -719,6 +786,7 @@ export interface operations {
             200: components["responses"]["TokensIssued"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["InvalidCredentials"];
+            403: components["responses"]["CsrfRejected"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -730,11 +798,24 @@ export interface operations {
     refreshTokens: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token in cookie mode (set by the server; read only with `X-Token-Transport: cookie`). */
+                authapi_refresh?: components["parameters"]["RefreshTokenCookie"];
+            };
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["RefreshRequest"];
             };
@@ -743,6 +824,7 @@ export interface operations {
             200: components["responses"]["TokensIssued"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["InvalidRefreshToken"];
+            403: components["responses"]["CsrfRejected"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -755,9 +837,22 @@ export interface operations {
                 /** @description `current` (default): this session; `others`: every other one; `all`: every session of the account. */
                 scope?: "current" | "others" | "all";
             };
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
             path?: never;
-            cookie?: never;
+            cookie?: {
+                /** @description The refresh token in cookie mode (set by the server; read only with `X-Token-Transport: cookie`). */
+                authapi_refresh?: components["parameters"]["RefreshTokenCookie"];
+            };
         };
         requestBody?: never;
         responses: {
@@ -769,6 +864,7 @@ export interface operations {
                 content?: never;
             };
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["CsrfRejected"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
         };
@@ -822,7 +918,17 @@ export interface operations {
     changePassword: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1168,4 +1274,6 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
+export const componentsParametersTokenTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["parameters"]["TokenTransport"]> = ["cookie"];

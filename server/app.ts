@@ -28,7 +28,9 @@ import { openapiValidator } from './http/openapi-validator.js';
 import { requestContext } from './http/request-context.js';
 import { observeRequests } from './http/observe-requests.js';
 import { requestId } from './http/request-id.js';
+import { cors } from './http/cors.js';
 import { createRouter } from './http/router.js';
+import { TokenResponses } from './http/token-response.js';
 import type { AppState, OperationHandlers } from './http/state.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -80,9 +82,14 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const admin = new AdminService({ em: orm.em, sessions });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
 
+  const tokenResponses = new TokenResponses({
+    allowedOrigins: config.corsOrigins,
+    secure: config.refreshCookieSecure,
+    maxAgeSeconds: config.sessions.idleTtlSeconds,
+  });
   const handlers: OperationHandlers = {
-    ...usersHandlers(users),
-    ...sessionsHandlers(sessions),
+    ...usersHandlers(users, tokenResponses),
+    ...sessionsHandlers(sessions, tokenResponses),
     ...adminHandlers(admin),
     ...healthHandlers(new Readiness({ orm, redis })),
     ...metricsHandlers(metrics),
@@ -100,6 +107,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   );
   app.use(requestId());
   app.use(observeRequests(logger, metrics));
+  // Before the error handler, so refusals carry CORS headers too and a browser app can read their problem.
+  app.use(cors(config.corsOrigins));
   app.use(errorHandler());
   app.use(docs.routes());
   app.use(

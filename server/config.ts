@@ -45,6 +45,10 @@ export interface Config {
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
   /** Serve Prometheus metrics at /metrics. */
   metricsEnabled: boolean;
+  /** Browser origins (`scheme://host[:port]`) allowed to call the API with CORS and to use cookie mode. */
+  corsOrigins: string[];
+  /** Cookie mode's refresh cookie gets `Secure`; only development may turn it off. */
+  refreshCookieSecure: boolean;
 }
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgresql'; url: string };
@@ -135,9 +139,14 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     validateResponses: read.boolean('VALIDATE_RESPONSES', false),
     metricsEnabled: read.boolean('METRICS_ENABLED', true),
+    corsOrigins: parseOrigins(env.CORS_ORIGINS ?? '', problems),
+    refreshCookieSecure: read.boolean('REFRESH_COOKIE_SECURE', true),
     logLevel: read.oneOf('LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
   };
 
+  if (production && !config.refreshCookieSecure) {
+    problems.push('REFRESH_COOKIE_SECURE=false is for development over plain http://localhost only; production refuses it');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   return { config, warnings };
 }
@@ -167,6 +176,26 @@ export function parseDatabaseUrl(url: string, problems: string[]): DatabaseConfi
   }
   problems.push(`DATABASE_URL must start with sqlite:/// or postgresql:// (got "${url.replace(/\/\/[^@/]*@/, '//***@')}")`);
   return { kind: 'sqlite', path: ':memory:' };
+}
+
+/**
+ * `CORS_ORIGINS`: exact origins, comma-separated, e.g. `https://app.example.com,http://localhost:5173`. An origin
+ * is compared as text with the browser's `Origin` header, so it must be exactly what a browser sends: scheme, host,
+ * optional port, no path and no trailing slash. `*` is refused: cookie mode must know who it trusts.
+ */
+export function parseOrigins(value: string, problems: string[]): string[] {
+  const origins = value.split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  for (const origin of origins) {
+    let canonical: string | undefined;
+    try {
+      const url = new URL(origin);
+      canonical = url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+    } catch {
+      canonical = undefined;
+    }
+    if (canonical !== origin) problems.push(`CORS_ORIGINS entries must be exact origins such as https://app.example.com (got "${origin}")`);
+  }
+  return origins;
 }
 
 export function parseRedisUrl(url: string | undefined, keyPrefix: string, problems: string[]): RedisConfig | undefined {

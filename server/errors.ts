@@ -2,22 +2,25 @@ import type { components } from '../generated/openapi.js';
 
 export type Problem = components['schemas']['Problem'];
 export type FieldError = components['schemas']['FieldError'];
+/** The catalogue of codes in openapi.yaml: an AppError cannot carry a code the contract does not list. */
+export type ProblemCode = components['schemas']['ProblemCode'];
 
 /**
  * An error whose `code`, `title` and `detail` are safe to show to the client.
- * Services throw these; the error handler is the one place that turns them
- * into problem+json. Anything that is not an AppError becomes a bare 500.
+ * Services throw these (made by the factories below, the one list of what can
+ * go wrong); the error handler is the one place that turns them into
+ * problem+json. Anything that is not an AppError becomes a bare 500.
  */
 export class AppError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: ProblemCode;
   readonly title: string;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
 
   constructor(
     status: number,
-    code: string,
+    code: ProblemCode,
     detail: string,
     options: { title?: string; errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
@@ -59,9 +62,40 @@ const STATUS_TITLES: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
+// The request as a whole
+
 export function internalError(cause?: unknown): AppError {
   return new AppError(500, 'internal_error', 'The server could not complete the request.', { cause });
 }
+
+export function notFound(detail = 'No operation at this path.'): AppError {
+  return new AppError(404, 'not_found', detail);
+}
+
+export function methodNotAllowed(allow: string): AppError {
+  return new AppError(405, 'method_not_allowed', 'This path does not take that method.', { headers: { Allow: allow } });
+}
+
+export function malformedBody(): AppError {
+  return new AppError(400, 'malformed_body', 'The request body is not well-formed.');
+}
+
+/** The statuses that body parsing and the validator both raise, in our words: written once for both. */
+export function requestRejected(status: number): AppError {
+  if (status === 413) return new AppError(413, 'payload_too_large', 'The request body is too large.');
+  if (status === 415) return new AppError(415, 'unsupported_media_type', 'The request body has an unsupported content type or charset.');
+  return new AppError(status, 'request_rejected', 'The request was rejected.');
+}
+
+export function validationFailed(errors: FieldError[]): AppError {
+  return new AppError(422, 'validation_failed', 'The request has invalid fields.', { errors });
+}
+
+export function weakPassword(path: string, message: string): AppError {
+  return new AppError(422, 'weak_password', 'The password is not acceptable.', { errors: [{ path, message }] });
+}
+
+// Who is calling
 
 /** RFC 6750 §3: a missing token gets a bare challenge, a refused one says why. */
 export function missingToken(): AppError {
@@ -72,4 +106,69 @@ export function invalidToken(detail = 'The access token is invalid or expired.')
   return new AppError(401, 'invalid_token', detail, {
     headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
   });
+}
+
+export function forbidden(detail = 'This operation needs the admin role.'): AppError {
+  return new AppError(403, 'forbidden', detail);
+}
+
+export function csrfRejected(detail: string): AppError {
+  return new AppError(403, 'csrf_rejected', detail);
+}
+
+export function invalidCredentials(): AppError {
+  // One answer for an unknown email, a wrong password and a disabled account,
+  // so the response does not tell which emails are registered.
+  return new AppError(401, 'invalid_credentials', 'Incorrect email or password.');
+}
+
+export function wrongPassword(): AppError {
+  // 403, not 401: the bearer token is fine, and clients treat 401 as "log in again".
+  return new AppError(403, 'wrong_password', 'The password is not correct; nothing was changed.');
+}
+
+export function invalidRefreshToken(): AppError {
+  return new AppError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked. Log in again.');
+}
+
+export function refreshTokenReused(): AppError {
+  return new AppError(401, 'refresh_token_reused', 'This refresh token was already used; the session has been ended for safety. Log in again.');
+}
+
+export function tooManyFailures(msBeforeNext: number): AppError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError(429, 'too_many_login_failures', `Too many failed logins. Try again in ${seconds} seconds.`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
+}
+
+// Accounts and sessions
+
+export function emailTaken(): AppError {
+  return new AppError(409, 'email_taken', 'An account with this email already exists.');
+}
+
+export function lastAdmin(): AppError {
+  return new AppError(409, 'last_admin', 'This is the last active admin; make another admin first.');
+}
+
+export function userNotFound(): AppError {
+  return new AppError(404, 'user_not_found', 'No account has this id.');
+}
+
+export function sessionNotFound(): AppError {
+  return new AppError(404, 'session_not_found', 'You have no live session with this id.');
+}
+
+// Dependencies
+
+export function throttleUnavailable(cause: unknown): AppError {
+  return new AppError(503, 'throttle_unavailable', 'Logging in is unavailable for a moment. Try again shortly.', {
+    headers: { 'Retry-After': '5' },
+    cause,
+  });
+}
+
+export function notReady(detail: string): AppError {
+  return new AppError(503, 'not_ready', detail);
 }

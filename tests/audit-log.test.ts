@@ -4,11 +4,10 @@ import type { components } from '../generated/openapi.js';
 import { login, loginTokens, refresh, sendRaw, sessionIdOf } from './helpers/auth-flows.js';
 import { dumpTable } from './helpers/db.js';
 import { makeAdmin } from './helpers/manage.js';
-import { bearer, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import { asTokenPair, bearer, startTestServer, uniqueEmail, type TestServer, type TokenPair } from './helpers/server.js';
 
 type AuditEvent = components['schemas']['AuditEvent'];
 type AuditEventType = components['schemas']['AuditEventType'];
-type TokenPair = components['schemas']['TokenResponse'];
 
 let server: TestServer;
 let adminToken: string;
@@ -79,7 +78,7 @@ describe('the audit log', () => {
     const refreshed = async (refreshToken: string) => {
       const { data, response } = await refresh(server, refreshToken, as);
       if (!data) throw new Error(`refresh failed: ${response.status}`);
-      return remember(data);
+      return remember(asTokenPair(data));
     };
 
     const first = remember(await loginTokens(server, email, password, as));
@@ -105,7 +104,7 @@ describe('the audit log', () => {
       headers: auth(rotated),
     });
     if (!changed.data) throw new Error(`password change failed: ${changed.response.status}`);
-    const afterChange = remember(changed.data);
+    const afterChange = remember(asTokenPair(changed.data));
     expect((await server.client.POST('/api/v1/users/logout', { params: { query: {} }, headers: auth(afterChange) })).response.status).toBe(204);
 
     const asAdmin = { ...bearer(adminToken), 'User-Agent': ADMIN_AGENT };

@@ -7,7 +7,7 @@ import { CHILD_TEST_TIMEOUT_MS, cleanUpChildren, makeTempDir, startChildServer, 
 import { expectProblem, postJson, send } from './helpers/http.js';
 import { MANAGE_JS } from './helpers/manage.js';
 import { adminQuery, createRedisNamespace, createTestDatabase, type TestDatabase, type TestRedisNamespace } from './helpers/postgres.js';
-import { bearer, GOOD_PASSWORD, testEnv, uniqueEmail } from './helpers/server.js';
+import { asTokenPair, bearer, GOOD_PASSWORD, testEnv, uniqueEmail } from './helpers/server.js';
 import { migrationsList } from '../server/db/migrations/index.js';
 import type { components } from '../generated/openapi.js';
 
@@ -207,7 +207,7 @@ function register(target: Instance, email: string) {
 async function login(target: Instance, email: string) {
   const { data, response } = await target.client.POST('/api/v1/users/login', { body: { email, password: GOOD_PASSWORD } });
   if (!data) throw new Error(`login of ${email} on ${target.server.url} failed: ${response.status}`);
-  return data;
+  return asTokenPair(data);
 }
 
 async function meStatus(target: Instance, accessToken: string): Promise<number> {

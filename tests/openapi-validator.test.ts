@@ -29,7 +29,7 @@ const routes: Record<string, (ctx: Context) => void> = {
     // documents for a documented (404) and an undocumented (409) status.
     if (id === 2) ctx.body = { id: 'two', name: 'gear', secret: 'x' };
     else if (id === 3 || id === 4) {
-      const problem = new AppError(id === 3 ? 404 : 409, 'widget_gone', 'No such widget.');
+      const problem = new AppError(id === 3 ? 404 : 409, 'not_found', 'No such widget.');
       ctx.status = problem.status;
       ctx.type = 'application/problem+json';
       ctx.body = problem.toProblem();
@@ -231,7 +231,7 @@ describe('openapiValidator', () => {
 
     const gone = await call('GET', '/widgets/3');
     expect(gone.status).toBe(404);
-    expect(gone.body.code).toBe('widget_gone');
+    expect(gone.body.code).toBe('not_found');
     expect(logged).toEqual([]);
   });
 

@@ -9,7 +9,7 @@ import {
   sha256Hex,
 } from './helpers/auth-flows.js';
 import { dumpTable, datetimeMs, runSql, selectRows } from './helpers/db.js';
-import { bearer, registerAndLogin, startTestServer, type TestServer } from './helpers/server.js';
+import { asTokenPair, bearer, registerAndLogin, startTestServer, type TestServer } from './helpers/server.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -22,7 +22,7 @@ async function sessionRow(server: TestServer, sessionId: string) {
 async function refreshedPair(server: TestServer, refreshToken: string) {
   const { data, response } = await refresh(server, refreshToken);
   if (!data) throw new Error(`refresh failed: ${response.status}`);
-  return data;
+  return asTokenPair(data);
 }
 
 describe('refresh tokens (default grace window)', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listOperations, loadApiSpec } from '../server/api-spec.js';
 import { createRouter } from '../server/http/router.js';
-import type { Handler, OperationHandlers } from '../server/http/state.js';
+import type { OperationHandlers } from '../server/http/state.js';
 import { CHILD_TEST_TIMEOUT_MS, cleanUpChildren, makeTempDir, startChildServer, type ChildServer } from './helpers/child-server.js';
 import { GOOD_PASSWORD, onPostgres, testEnv, uniqueEmail } from './helpers/server.js';
 
@@ -114,18 +114,18 @@ function registerDuringShutdown(child: ChildServer, agent: Agent | false): Promi
 describe('createRouter', () => {
   const { document } = loadApiSpec();
   const operationIds = listOperations(document).map((operation) => operation.operationId);
-  const handler: Handler = (ctx) => {
-    ctx.status = 204;
-  };
+  // Any operation's handler: its input is never read, so it fits every operation's signature.
+  type AnyHandler = (input: never, ctx: never) => unknown;
+  const handler: AnyHandler = () => ({ status: 204 });
 
   /** One handler per operation of the real spec, checked at run time rather than asserted by a cast. */
   function completeHandlers(): OperationHandlers {
-    const handlers: Record<string, Handler> = Object.fromEntries(operationIds.map((id) => [id, handler]));
+    const handlers: Record<string, AnyHandler> = Object.fromEntries(operationIds.map((id) => [id, handler]));
     if (!isOperationHandlers(handlers)) throw new Error('the spec lists no operations');
     return handlers;
   }
 
-  function isOperationHandlers(value: Record<string, Handler>): value is OperationHandlers {
+  function isOperationHandlers(value: Record<string, AnyHandler>): value is OperationHandlers {
     return operationIds.length > 0 && operationIds.every((id) => typeof value[id] === 'function');
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
-import { AppError } from '../errors.js';
+import { throttleUnavailable, tooManyFailures } from '../errors.js';
 
 export interface LoginLimiters {
   /** Failed logins per account (keyed by a hash of the normalised email). */
@@ -71,18 +71,4 @@ async function storeCall<T>(call: Promise<T>): Promise<T> {
 /** Hashed so a shared store never holds the list of emails people tried. */
 function accountKey(email: string): string {
   return createHash('sha256').update(email).digest('base64url');
-}
-
-export function tooManyFailures(msBeforeNext: number): AppError {
-  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
-  return new AppError(429, 'too_many_login_failures', `Too many failed logins. Try again in ${seconds} seconds.`, {
-    headers: { 'Retry-After': String(seconds) },
-  });
-}
-
-export function throttleUnavailable(cause: unknown): AppError {
-  return new AppError(503, 'throttle_unavailable', 'Logging in is unavailable for a moment. Try again shortly.', {
-    headers: { 'Retry-After': '5' },
-    cause,
-  });
 }

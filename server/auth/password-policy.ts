@@ -1,5 +1,5 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { AppError } from '../errors.js';
+import { validationFailed, weakPassword } from '../errors.js';
 import { hasLoneSurrogate } from './passwords.js';
 
 // zxcvbn-ts's list of the ~49,000 most common passwords (from leaked-password
@@ -12,15 +12,11 @@ const COMMON_PASSWORDS = new Set(dictionary['passwords-common'].map((password) =
  */
 export function assertAcceptablePassword(password: string, email: string, path: string): void {
   // Lone UTF-16 surrogates cannot be encoded, so two different ones would hash alike.
-  if (hasLoneSurrogate(password)) throw weakPassword(path, 'must be well-formed Unicode text', 'validation_failed');
+  if (hasLoneSurrogate(password)) throw validationFailed([{ path, message: 'must be well-formed Unicode text' }]);
   const normalized = password.normalize('NFKC').trim().toLowerCase();
   const address = email.trim().toLowerCase();
   if (normalized === address || normalized === address.split('@')[0]) {
     throw weakPassword(path, 'must not be your email address');
   }
   if (COMMON_PASSWORDS.has(normalized)) throw weakPassword(path, 'is one of the most common passwords; choose another');
-}
-
-function weakPassword(path: string, message: string, code = 'weak_password'): AppError {
-  return new AppError(422, code, 'The password is not acceptable.', { errors: [{ path, message }] });
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { AccessTokens } from '../auth/access-tokens.js';
-import { AppError, invalidToken, missingToken } from '../errors.js';
+import { forbidden, invalidToken, missingToken } from '../errors.js';
 import type { SessionsService } from '../features/sessions/sessions.service.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
@@ -26,7 +26,7 @@ export function authenticateBearer(accessTokens: AccessTokens, sessions: Session
     // The role is read from the database on every request, so a demotion
     // counts at once; the token itself carries no privileges.
     if (scopes.includes('admin') && user.role !== 'admin') {
-      throw new AppError(403, 'forbidden', 'This operation needs the admin role.');
+      throw forbidden();
     }
     ctx.state.user = user;
     ctx.state.sessionId = claims.sessionId;

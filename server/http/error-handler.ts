@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { AppError, internalError } from '../errors.js';
+import { AppError, internalError, malformedBody, notFound, requestRejected } from '../errors.js';
 import type { AppState } from './state.js';
 
 /**
@@ -23,21 +23,16 @@ export function errorHandler(): Middleware<AppState> {
   };
 }
 
-function notFound(): AppError {
-  return new AppError(404, 'not_found', 'No operation at this path.');
-}
-
 /** Errors raised before our code runs (body parsing) carry an HTTP status; give each a stable code. */
 function toAppError(caught: unknown): AppError {
   if (caught instanceof AppError) return caught;
   const status = statusOf(caught);
   switch (status) {
     case 400:
-      return new AppError(400, 'malformed_body', 'The request body is not well-formed.');
+      return malformedBody();
     case 413:
-      return new AppError(413, 'payload_too_large', 'The request body is too large.');
     case 415:
-      return new AppError(415, 'unsupported_media_type', 'The request body has an unsupported content type or charset.');
+      return requestRejected(status);
     default:
       return internalError(caught);
   }

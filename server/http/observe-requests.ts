@@ -1,4 +1,6 @@
 import type { Middleware } from 'koa';
+import { problemCodeValues } from '../../generated/openapi.js';
+import type { ProblemCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { AppState } from './state.js';
@@ -38,7 +40,7 @@ export function observeRequests(logger: Logger, metrics: Metrics | undefined): M
   };
 }
 
-function countOutcome(metrics: Metrics, operation: string | undefined, status: number, code: string | undefined): void {
+function countOutcome(metrics: Metrics, operation: string | undefined, status: number, code: ProblemCode | undefined): void {
   if (operation === 'login') {
     const outcome = status === 200 ? 'ok' : status === 429 ? 'throttled' : status === 401 ? 'failed' : undefined;
     if (outcome) metrics.logins.inc({ outcome });
@@ -48,7 +50,7 @@ function countOutcome(metrics: Metrics, operation: string | undefined, status: n
   }
 }
 
-function problemCode(body: unknown): string | undefined {
+function problemCode(body: unknown): ProblemCode | undefined {
   if (typeof body !== 'object' || body === null || !('code' in body)) return undefined;
-  return typeof body.code === 'string' ? body.code : undefined;
+  return problemCodeValues.find((code) => code === body.code);
 }

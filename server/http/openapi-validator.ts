@@ -10,7 +10,7 @@ import type { Context, Middleware } from 'koa';
 // For its `ctx.request.rawBody` type: koa-bodyparser is what tells "no body" from "{}".
 import type {} from 'koa-bodyparser';
 import * as OpenApiValidator from 'express-openapi-validator';
-import { AppError, internalError, missingToken, type FieldError } from '../errors.js';
+import { AppError, internalError, methodNotAllowed, missingToken, notFound, requestRejected, validationFailed, type FieldError } from '../errors.js';
 import { compileEovRoutesOnce, StaticOperationMatches } from './eov-route-cache.js';
 
 export interface OpenApiValidatorOptions {
@@ -202,12 +202,6 @@ function run(step: EovHandler, req: RequestShim, res: ResponseShim): Promise<voi
   });
 }
 
-/** EOV statuses passed on as they are, in our words. */
-const REJECTIONS: Record<number, [code: string, detail: string]> = {
-  413: ['payload_too_large', 'The request body is too large.'],
-  415: ['unsupported_media_type', 'This operation does not take that content type.'],
-};
-
 function toAppError(error: unknown, sentBody: boolean): AppError {
   const status = statusOf(error) ?? 500;
   if (status === 400) return validationFailed(fieldErrors(error));
@@ -218,20 +212,10 @@ function toAppError(error: unknown, sentBody: boolean): AppError {
     const headers = isRecord(error) && isRecord(error.headers) ? error.headers : {};
     // EOV lists them in its route-sorting order (POST, GET); sorted is stable and reads better.
     const allow = typeof headers.Allow === 'string' ? headers.Allow.split(/,\s*/).sort().join(', ') : '';
-    const detail = 'This path does not take that method.';
-    return new AppError(405, 'method_not_allowed', detail, { headers: { Allow: allow } });
+    return methodNotAllowed(allow);
   }
   if (status < 400 || status >= 500) return internalError(error);
-  const [code, detail] = REJECTIONS[status] ?? ['request_rejected', 'The request was rejected.'];
-  return new AppError(status, code, detail);
-}
-
-function validationFailed(errors: FieldError[]): AppError {
-  return new AppError(422, 'validation_failed', 'The request has invalid fields.', { errors });
-}
-
-function notFound(): AppError {
-  return new AppError(404, 'not_found', 'No operation at this path.');
+  return requestRejected(status);
 }
 
 /** EOV's `errors[]` are ajv's, located in its wrapper object `{ body, query, params, headers, cookies }`. */

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import { listOperations, type OpenApiDocument } from '../api-spec.js';
-import type { AppState, Handler, OperationHandlers } from './state.js';
+import type { AppContext, AppState, OperationHandlers, OperationId } from './state.js';
 
 /**
  * Binds each operation of the spec to the handler of the same operationId.
@@ -10,10 +11,10 @@ import type { AppState, Handler, OperationHandlers } from './state.js';
 export function createRouter(document: OpenApiDocument, handlers: OperationHandlers): Router<AppState> {
   const router = new Router<AppState>();
   const operations = listOperations(document);
-  const byId = new Map<string, Handler>(Object.entries(handlers));
+  const ids = new Set<string>(Object.keys(handlers));
 
-  const unhandled = operations.filter((operation) => !byId.has(operation.operationId)).map((o) => o.operationId);
-  const undocumented = [...byId.keys()].filter((id) => !operations.some((operation) => operation.operationId === id));
+  const unhandled = operations.filter((operation) => !ids.has(operation.operationId)).map((o) => o.operationId);
+  const undocumented = [...ids].filter((id) => !operations.some((operation) => operation.operationId === id));
   if (unhandled.length > 0 || undocumented.length > 0) {
     throw new Error(
       [
@@ -26,11 +27,61 @@ export function createRouter(document: OpenApiDocument, handlers: OperationHandl
   }
 
   for (const { operationId, method, path } of operations) {
-    const handler = byId.get(operationId);
-    if (!handler) continue;
-    router.register(toRouterPath(path), [method.toUpperCase()], handler, { name: operationId });
+    if (!isOperationId(handlers, operationId)) continue;
+    router.register(toRouterPath(path), [method.toUpperCase()], bind(handlers[operationId], mediaTypesOf(document, path, method)), { name: operationId });
   }
   return router;
+}
+
+/**
+ * Runs a typed handler as Koa middleware. The input is built from what the OpenAPI validator has just checked
+ * against exactly this operation (body, coerced query and path parameters), which is why this is the one place
+ * that treats request data as the operation's types.
+ */
+function bind(handler: AnyHandler, mediaTypes: string[]): Middleware<AppState> {
+  return async function operation(ctx: AppContext) {
+    const raw = {
+      // `is` answers null when there is no body, false for another type.
+      mediaType: mediaTypes.find((type) => typeof ctx.request.is(type) === 'string'),
+      body: ctx.request.body,
+      query: ctx.state.query ?? {},
+      path: ctx.state.pathParams ?? {},
+    };
+    // The validator has checked `raw` against this operation's schemas (see the comment above).
+    const reply = await handler(raw as never, ctx);
+    if (isReply(reply)) send(ctx, reply);
+    else throw new Error(`the handler of ${ctx.state.operationId ?? '?'} returned no reply`);
+  };
+}
+
+/**
+ * Any operation's handler, as the router holds it: every `Handler<Id>` is one (its input type is wider than
+ * `never`), and each is called only with the input of its own operation.
+ */
+type AnyHandler = (input: never, ctx: AppContext) => unknown;
+type Reply = { status: number; body?: unknown; type?: unknown; headers?: Record<string, string> };
+
+function isReply(value: unknown): value is Reply {
+  return typeof value === 'object' && value !== null && 'status' in value && typeof value.status === 'number';
+}
+
+function send(ctx: AppContext, reply: Reply): void {
+  if (reply.headers) ctx.set(reply.headers);
+  ctx.status = reply.status;
+  if (reply.body !== undefined) ctx.body = reply.body;
+  if (typeof reply.type === 'string' && reply.type !== 'application/json') ctx.type = reply.type;
+}
+
+function isOperationId(handlers: OperationHandlers, id: string): id is OperationId {
+  return Object.hasOwn(handlers, id);
+}
+
+/** The media types an operation's request body may have, in the spec's order. */
+function mediaTypesOf(document: OpenApiDocument, path: string, method: string): string[] {
+  const operation = document.paths[path]?.[method];
+  const body: unknown = typeof operation === 'object' && operation !== null ? Reflect.get(operation, 'requestBody') : undefined;
+  const content: unknown = typeof body === 'object' && body !== null ? Reflect.get(body, 'content') : undefined;
+  return typeof content === 'object' && content !== null ? Object.keys(content) : [];
 }
 
 /** `/users/{id}` → `/users/:id` */

@@ -1,4 +1,4 @@
-import type { Context, Middleware, ParameterizedContext } from 'koa';
+import type { ParameterizedContext } from 'koa';
 // Declares ctx.request.body.
 import type {} from 'koa-bodyparser';
 import type { components, operations } from '../../generated/openapi.js';
@@ -19,41 +19,53 @@ export interface AppState {
 }
 
 export type AppContext = ParameterizedContext<AppState>;
-export type Handler = Middleware<AppState>;
 export type OperationId = keyof operations;
-export type OperationHandlers = { [K in OperationId]: Handler };
 
-type BodyOf<Op, Media extends string> = Op extends { requestBody?: { content: infer Content } }
-  ? Media extends keyof Content
-    ? Content[Media]
-    : never
-  : never;
+type Content<T> = T extends { content: infer C } ? (C extends Record<string, unknown> ? C : never) : never;
 
 /**
- * The request body of an operation, typed from the spec. The only cast on
- * request data: by the time a handler runs, the OpenAPI validator has
- * checked the body against exactly this schema and media type.
+ * The request body as a union over the media types the operation takes, tagged with the one that arrived, so a
+ * handler of several (login's JSON and OAuth2 form) narrows on `mediaType` instead of casting.
  */
-export function requestBody<Op extends OperationId, Media extends string = 'application/json'>(
-  ctx: Context | AppContext,
-  _operationId: Op,
-  _mediaType?: Media,
-): BodyOf<operations[Op], Media> {
-  return ctx.request.body as BodyOf<operations[Op], Media>;
-}
+type BodyInput<Op> = Op extends { requestBody: infer Body }
+  ? { [M in keyof Content<Body>]: { mediaType: M; body: Content<Body>[M] } }[keyof Content<Body>]
+  : Op extends { requestBody?: infer Body }
+    ? [Body] extends [undefined] ? { mediaType: undefined; body: undefined }
+    : { [M in keyof Content<Body>]: { mediaType: M; body: Content<Body>[M] } }[keyof Content<Body>] | { mediaType: undefined; body: undefined }
+    : { mediaType: undefined; body: undefined };
 
-type QueryOf<Op> = Op extends { parameters: { query?: infer Query } } ? NonNullable<Query> : never;
-type PathOf<Op> = Op extends { parameters: { path: infer Path } } ? Path : never;
+type Parameters<Op, In extends 'query' | 'path'> = Op extends { parameters: Record<In, infer P> }
+  ? NonNullable<P>
+  : Op extends { parameters: Partial<Record<In, infer P>> }
+    ? [P] extends [undefined] ? Record<string, never> : NonNullable<P>
+    : Record<string, never>;
 
-/** Query parameters of an operation after the validator's checks, coercion and defaults. */
-export function requestQuery<Op extends OperationId>(ctx: AppContext, _operationId: Op): QueryOf<operations[Op]> {
-  return (ctx.state.query ?? {}) as QueryOf<operations[Op]>;
-}
+/** What a handler receives: the operation's body, query and path parameters, as the validator left them. */
+export type OperationInput<Id extends OperationId> = BodyInput<operations[Id]> & {
+  query: Parameters<operations[Id], 'query'>;
+  path: Parameters<operations[Id], 'path'>;
+};
 
-/** Path parameters of an operation after the validator's checks and coercion. */
-export function requestPath<Op extends OperationId>(ctx: AppContext, _operationId: Op): PathOf<operations[Op]> {
-  return (ctx.state.pathParams ?? {}) as PathOf<operations[Op]>;
-}
+type Responses<Id extends OperationId> = operations[Id]['responses'];
+
+/**
+ * What a handler answers: one of the statuses its operation documents, with that status's body type (none for a
+ * 204). Errors are thrown as AppErrors instead; a status answered here is one the handler decides as a normal
+ * outcome (readiness's 503).
+ */
+export type OperationReply<Id extends OperationId> = {
+  [S in keyof Responses<Id>]: S extends number
+    ? [Content<Responses<Id>[S]>] extends [never]
+      ? { status: S; body?: undefined; headers?: Record<string, string> }
+      : { status: S; body: Content<Responses<Id>[S]>[keyof Content<Responses<Id>[S]>]; type?: keyof Content<Responses<Id>[S]> & string; headers?: Record<string, string> }
+    : never;
+}[keyof Responses<Id>];
+
+/** The code bound to one operationId (the router does the binding; see router.ts). */
+export type Handler<Id extends OperationId> = (input: OperationInput<Id>, ctx: AppContext) => OperationReply<Id> | Promise<OperationReply<Id>>;
+
+/** Every operation's handler, keyed by operationId: the router refuses to start with one missing. */
+export type OperationHandlers = { [Id in OperationId]: Handler<Id> };
 
 /** The caller, on operations whose spec requires a token (authentication ran before the handler). */
 export function caller(ctx: AppContext): { user: components['schemas']['User']; sessionId: string } {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { UserSchema } from '../../server/db/entities/user.entity.js';
 import { sessionIdOf } from '../helpers/auth-flows.js';
-import type { TestServer } from '../helpers/server.js';
+import { asTokenPair, type TestServer } from '../helpers/server.js';
 import { IDENTITY_NAMES, OUTSIDE_THE_SPEC, presentsLiveCredential, render, usesIdentities, type FuzzCase, type Identity, type IdentityName } from './cases.js';
 import { operationCaseArb, outsideCaseArb } from './generators.js';
 import { headerSectionBytes, WireClient } from './http.js';
@@ -181,7 +181,7 @@ export class Fuzzer {
     if (role === 'admin') await this.server.running.orm.em.fork().nativeUpdate(UserSchema, { id }, { role: 'admin' });
     const login = await client.POST('/api/v1/users/login', { body: { email, password } });
     if (!login.data) throw new Error(`could not log in ${email}: ${login.response.status}`);
-    const { access_token: accessToken, refresh_token: refreshToken } = login.data;
+    const { access_token: accessToken, refresh_token: refreshToken } = asTokenPair(login.data);
     for (const secret of [password, accessToken, refreshToken]) this.secrets.add(secret);
     return { email, password, id, accessToken, refreshToken, sessionId: sessionIdOf(accessToken) };
   }

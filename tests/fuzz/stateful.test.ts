@@ -4,7 +4,7 @@ import type { components, operations } from '../../generated/openapi.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshTokenSchema } from '../../server/db/entities/refresh-token.entity.js';
 import { UserSchema } from '../../server/db/entities/user.entity.js';
-import { bearer, registerAndLogin, startTestServer, type TestServer } from '../helpers/server.js';
+import { asTokenPair, bearer, registerAndLogin, startTestServer, type TestServer } from '../helpers/server.js';
 import { sessionIdOf } from '../helpers/auth-flows.js';
 import { DEFAULT_SEED, FUZZ_SERVER_ENV, secretsInLogs } from './fuzzer.js';
 
@@ -18,6 +18,7 @@ import { DEFAULT_SEED, FUZZ_SERVER_ENV, secretsInLogs } from './fuzzer.js';
  */
 const GRACE_MS = 1000;
 const SEQUENCES = Number(process.env.FUZZ_SEQUENCES ?? 20);
+type TokenResponse = components['schemas']['TokenResponse'];
 type LogoutScope = NonNullable<operations['logOut']['parameters']['query']>['scope'];
 const SEED = Number(process.env.FUZZ_SEED ?? DEFAULT_SEED);
 
@@ -85,7 +86,8 @@ const pick = <T>(list: T[], index: number): T => {
   return item;
 };
 
-function issued(model: Model, session: Session, tokens: { access_token: string; refresh_token: string }): void {
+function issued(model: Model, session: Session, response: TokenResponse): void {
+  const tokens = asTokenPair(response);
   model.access.push({ text: tokens.access_token, session });
   if (!model.refresh.some((token) => token.text === tokens.refresh_token)) model.refresh.push({ text: tokens.refresh_token, session, gone: false });
   secrets.add(tokens.access_token).add(tokens.refresh_token);
@@ -198,7 +200,7 @@ class Refresh implements Command {
     if (!token.spent) {
       expect(response.status).toBe(200);
       if (!data) return;
-      token.spent = { from: sentAt, to: receivedAt, successor: data.refresh_token };
+      token.spent = { from: sentAt, to: receivedAt, successor: asTokenPair(data).refresh_token };
       issued(m, token.session, data);
       return;
     }

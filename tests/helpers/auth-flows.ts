@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import jwt from 'jsonwebtoken';
-import { bearer, type TestServer } from './server.js';
+import { asTokenPair, bearer, type TestServer } from './server.js';
 
 /** base64url of 32 random bytes is 43 characters: 256 bits. */
 export const OPAQUE_256_BITS = /^[A-Za-z0-9_-]{43,}$/;
@@ -17,10 +17,12 @@ export function login(server: TestServer, email: string, password: string, heade
 export async function loginTokens(server: TestServer, email: string, password: string, headers: Record<string, string> = {}) {
   const { data, response } = await login(server, email, password, headers);
   if (!data) throw new Error(`login of ${email} failed: ${response.status}`);
-  return data;
+  return asTokenPair(data);
 }
 
-export function refresh(server: TestServer, refreshToken: string, headers: Record<string, string> = {}) {
+/** Spends a refresh token; `undefined` (a response that carried none) fails the test. */
+export function refresh(server: TestServer, refreshToken: string | undefined, headers: Record<string, string> = {}) {
+  if (refreshToken === undefined) throw new Error('no refresh token to send: the token response had none in its body');
   return server.client.POST('/api/v1/users/refresh', { body: { refresh_token: refreshToken }, headers });
 }
 
@@ -31,7 +33,7 @@ export async function meStatus(server: TestServer, accessToken: string): Promise
 }
 
 /** What a refresh with this token answers, and the problem's code when refused. */
-export async function refreshOutcome(server: TestServer, refreshToken: string): Promise<{ status: number; code?: string }> {
+export async function refreshOutcome(server: TestServer, refreshToken: string | undefined): Promise<{ status: number; code?: string }> {
   const { error, response } = await refresh(server, refreshToken);
   return { status: response.status, code: error?.code };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import createClient from 'openapi-fetch';
-import type { paths } from '../../generated/openapi.js';
+import type { components, paths } from '../../generated/openapi.js';
 import { startApp, type RunningApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
@@ -137,7 +137,18 @@ export async function registerAndLogin(server: TestServer, options: AccountOptio
   const { email, password, user } = await registerAccount(server, options);
   const login = await server.client.POST('/api/v1/users/login', { body: { email, password } });
   if (!login.data) throw new Error(`login failed: ${login.response.status}`);
-  return { email, password, user, token: login.data.access_token, tokens: login.data };
+  return { email, password, user, token: login.data.access_token, tokens: asTokenPair(login.data) };
+}
+
+type TokenResponse = components['schemas']['TokenResponse'];
+/** A pair as JSON clients get it: the refresh token in the body (only cookie mode leaves it out). */
+export type TokenPair = TokenResponse & { refresh_token: string };
+
+/** The pair with its refresh token, or a failed test when the body lacks one. */
+export function asTokenPair(tokens: TokenResponse): TokenPair {
+  const { refresh_token } = tokens;
+  if (refresh_token === undefined) throw new Error('the token response has no refresh_token in its body');
+  return { ...tokens, refresh_token };
 }
 
 export function bearer(token: string): { Authorization: string } {

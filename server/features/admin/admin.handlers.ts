@@ -1,31 +1,29 @@
 import { clientInfo } from '../../http/client-info.js';
-import { caller, requestBody, requestPath, requestQuery, type Handler } from '../../http/state.js';
+import { caller, type Handler } from '../../http/state.js';
 import type { AdminService } from './admin.service.js';
 
 /** Admin operations; authentication has already refused callers without the admin role (403). */
 export function adminHandlers(admin: AdminService) {
-  const listUsers: Handler = async (ctx) => {
-    const { limit = 20, offset = 0, email } = requestQuery(ctx, 'listUsers');
-    ctx.body = await admin.listUsers({ limit, offset }, email);
+  const listUsers: Handler<'listUsers'> = async ({ query }) => {
+    const { limit = 20, offset = 0, email } = query;
+    return { status: 200, body: await admin.listUsers({ limit, offset }, email) };
   };
 
-  const getUser: Handler = async (ctx) => {
-    ctx.body = await admin.getUser(requestPath(ctx, 'getUser').userId);
+  const getUser: Handler<'getUser'> = async ({ path }) => ({ status: 200, body: await admin.getUser(path.userId) });
+
+  const updateUser: Handler<'updateUser'> = async ({ path, body }, ctx) => ({
+    status: 200,
+    body: await admin.updateUser(caller(ctx).user.id, path.userId, body, clientInfo(ctx)),
+  });
+
+  const deleteUser: Handler<'deleteUser'> = async ({ path }, ctx) => {
+    await admin.deleteUser(caller(ctx).user.id, path.userId, clientInfo(ctx));
+    return { status: 204 };
   };
 
-  const updateUser: Handler = async (ctx) => {
-    const { userId } = requestPath(ctx, 'updateUser');
-    ctx.body = await admin.updateUser(caller(ctx).user.id, userId, requestBody(ctx, 'updateUser'), clientInfo(ctx));
-  };
-
-  const deleteUser: Handler = async (ctx) => {
-    await admin.deleteUser(caller(ctx).user.id, requestPath(ctx, 'deleteUser').userId, clientInfo(ctx));
-    ctx.status = 204;
-  };
-
-  const listAuditEvents: Handler = async (ctx) => {
-    const { limit = 20, offset = 0, user_id, event } = requestQuery(ctx, 'listAuditEvents');
-    ctx.body = await admin.listAuditEvents({ limit, offset }, { userId: user_id, event });
+  const listAuditEvents: Handler<'listAuditEvents'> = async ({ query }) => {
+    const { limit = 20, offset = 0, user_id, event } = query;
+    return { status: 200, body: await admin.listAuditEvents({ limit, offset }, { userId: user_id, event }) };
   };
 
   return { listUsers, getUser, updateUser, deleteUser, listAuditEvents };

@@ -2,7 +2,7 @@ import type { components } from '../../../generated/openapi.js';
 import { AuditEventSchema } from '../../db/entities/audit-event.entity.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError } from '../../errors.js';
+import { userNotFound } from '../../errors.js';
 import { recordAudit, type AuditEventType, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { assertKeepsAnActiveAdmin } from '../users/last-admin.js';
@@ -90,7 +90,7 @@ export class AdminService {
 
   private async findOrFail(userId: number, em: EntityManager = this.deps.em): Promise<User> {
     const user = await em.findOne(UserSchema, { id: userId });
-    if (!user) throw new AppError(404, 'user_not_found', 'No account has this id.');
+    if (!user) throw userNotFound();
     return user;
   }
 }

@@ -1,6 +1,6 @@
 import type { components } from '../../../generated/openapi.js';
 import { pendingMigrations, type Orm } from '../../db/orm.js';
-import { AppError } from '../../errors.js';
+import { notReady } from '../../errors.js';
 import type { Redis } from '../../redis.js';
 
 type ReadinessChecks = components['schemas']['ReadinessChecks'];
@@ -39,7 +39,7 @@ export class Readiness {
     const failing = Object.entries(checks).filter(([, state]) => state !== 'ok' && state !== 'disabled');
     if (failing.length === 0) return { ready: true, body: { status: 'ready', checks } };
     const detail = `Not ready: ${failing.map(([name, state]) => `${name} ${state}`).join(', ')}.`;
-    return { ready: false, body: { ...new AppError(503, 'not_ready', detail).toProblem(), checks } };
+    return { ready: false, body: { ...notReady(detail).toProblem(), checks } };
   }
 }
 

@@ -1,12 +1,13 @@
-import { AppError } from '../../errors.js';
+import { notFound } from '../../errors.js';
 import type { Handler } from '../../http/state.js';
 import type { Metrics } from '../../metrics.js';
 
 export function metricsHandlers(metrics: Metrics | undefined) {
-  const getMetrics: Handler = async (ctx) => {
-    if (!metrics) throw new AppError(404, 'not_found', 'Metrics are turned off (METRICS_ENABLED=false).');
+  const getMetrics: Handler<'getMetrics'> = async (_input, ctx) => {
+    if (!metrics) throw notFound('Metrics are turned off (METRICS_ENABLED=false).');
+    // prom-client's content type carries a version parameter the spec's media type does not name.
     ctx.type = metrics.registry.contentType;
-    ctx.body = await metrics.registry.metrics();
+    return { status: 200, body: await metrics.registry.metrics() };
   };
   return { getMetrics };
 }

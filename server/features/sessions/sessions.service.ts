@@ -8,12 +8,13 @@ import { RefreshTokenSchema } from '../../db/entities/refresh-token.entity.js';
 import { SessionSchema, type Session } from '../../db/entities/session.entity.js';
 import { UserSchema } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError } from '../../errors.js';
+import { invalidRefreshToken, refreshTokenReused, sessionNotFound } from '../../errors.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
 import type { UserView } from '../users/user-view.js';
 import type { SessionLookup } from './session-lookup.js';
 
-type TokenResponse = components['schemas']['TokenResponse'];
+/** A fresh pair as services make it: the refresh token always there (the HTTP layer may move it to a cookie). */
+export type TokenPair = components['schemas']['TokenResponse'] & { refresh_token: string };
 type SessionView = components['schemas']['Session'];
 export type LogoutScope = 'current' | 'others' | 'all';
 export type RevocationReason = 'logout' | 'revoked' | 'refresh_token_reused' | 'password_changed' | 'deactivated' | 'demoted';
@@ -36,7 +37,7 @@ export class SessionsService {
   constructor(private readonly deps: SessionsServiceDeps) {}
 
   /** Starts a session at login; `em` lets the caller put it in its own transaction. */
-  start(em: EntityManager, userId: number, client: ClientInfo): TokenResponse {
+  start(em: EntityManager, userId: number, client: ClientInfo): TokenPair {
     const { refreshTokens, settings } = this.deps;
     const now = new Date();
     const absoluteExpiresAt = addSeconds(now, settings.absoluteTtlSeconds);
@@ -57,11 +58,11 @@ export class SessionsService {
     return this.tokenPair(userId, session.id, refreshToken);
   }
 
-  async refresh(refreshToken: string, client: ClientInfo): Promise<TokenResponse> {
+  async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
     const outcome = await this.deps.em.transactional((em) => this.rotate(em, refreshToken, client));
     // Thrown after the transaction commits, so the revocation it recorded stays.
     if (outcome.kind === 'reused') {
-      throw new AppError(401, 'refresh_token_reused', 'This refresh token was already used; the session has been ended for safety. Log in again.');
+      throw refreshTokenReused();
     }
     return outcome.tokens;
   }
@@ -70,7 +71,7 @@ export class SessionsService {
     em: EntityManager,
     refreshToken: string,
     client: ClientInfo,
-  ): Promise<{ kind: 'issued'; tokens: TokenResponse } | { kind: 'reused' }> {
+  ): Promise<{ kind: 'issued'; tokens: TokenPair } | { kind: 'reused' }> {
     const { refreshTokens, settings } = this.deps;
     const record = await em.findOne(RefreshTokenSchema, { tokenHash: refreshTokens.hash(refreshToken) }, { populate: ['session', 'session.user'] });
     if (!record) throw invalidRefreshToken();
@@ -161,7 +162,7 @@ export class SessionsService {
     const id = sessionId.toLowerCase().replace(/^urn:uuid:/, '');
     const ended = await revokeWhere(em, { id, user: userId }, 'revoked');
     // Another user's session id gets the same answer as an unknown one.
-    if (ended === 0) throw new AppError(404, 'session_not_found', 'You have no live session with this id.');
+    if (ended === 0) throw sessionNotFound();
     recordAudit(em, { event: 'session_revoked', userId, client, details: { session_id: id } });
     await em.flush();
   }
@@ -172,7 +173,7 @@ export class SessionsService {
   }
 
   /** Replaces a session's refresh tokens with a new one (after a password change); `em` must be in a transaction. */
-  async reissue(em: EntityManager, userId: number, sessionId: string): Promise<TokenResponse> {
+  async reissue(em: EntityManager, userId: number, sessionId: string): Promise<TokenPair> {
     const { refreshTokens } = this.deps;
     await lockSession(em, sessionId);
     await em.nativeDelete(RefreshTokenSchema, { session: sessionId });
@@ -186,7 +187,7 @@ export class SessionsService {
     return this.tokenPair(userId, sessionId, refreshToken);
   }
 
-  private tokenPair(userId: number, sessionId: string, refreshToken: string): TokenResponse {
+  private tokenPair(userId: number, sessionId: string, refreshToken: string): TokenPair {
     const { accessTokens } = this.deps;
     return {
       access_token: accessTokens.issue(userId, sessionId),
@@ -228,9 +229,6 @@ function isLive(session: Session, now: Date): boolean {
   return session.revokedAt == null && session.idleExpiresAt > now && session.absoluteExpiresAt > now;
 }
 
-function invalidRefreshToken(): AppError {
-  return new AppError(401, 'invalid_refresh_token', 'The refresh token is invalid, expired or revoked. Log in again.');
-}
 
 function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);

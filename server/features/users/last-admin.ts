@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError } from '../../errors.js';
+import { lastAdmin } from '../../errors.js';
 
 /**
  * Refuses a change that would leave no active admin: with none left, only
@@ -25,6 +25,6 @@ export async function assertKeepsAnActiveAdmin(em: EntityManager, user: User): P
   );
   const isActiveAdmin = admins.some((admin) => admin.id === user.id);
   if (isActiveAdmin && admins.length === 1) {
-    throw new AppError(409, 'last_admin', 'This is the last active admin; make another admin first.');
+    throw lastAdmin();
   }
 }

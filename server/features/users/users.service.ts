@@ -5,14 +5,13 @@ import { assertAcceptablePassword } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError, invalidToken } from '../../errors.js';
+import { AppError, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
-import type { SessionsService } from '../sessions/sessions.service.js';
+import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { assertKeepsAnActiveAdmin } from './last-admin.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 
 type RegisterRequest = components['schemas']['RegisterRequest'];
-type TokenResponse = components['schemas']['TokenResponse'];
 
 export interface UsersServiceDeps {
   /** The ORM's root manager; inside a request it resolves to that request's context. */
@@ -20,17 +19,6 @@ export interface UsersServiceDeps {
   passwords: PasswordHasher;
   sessions: SessionsService;
   loginThrottle: LoginThrottle;
-}
-
-function invalidCredentials(): AppError {
-  // One answer for an unknown email, a wrong password and a disabled account,
-  // so the response does not tell which emails are registered.
-  return new AppError(401, 'invalid_credentials', 'Incorrect email or password.');
-}
-
-function wrongPassword(): AppError {
-  // 403, not 401: the bearer token is fine, and clients treat 401 as "log in again".
-  return new AppError(403, 'wrong_password', 'The password is not correct; nothing was changed.');
 }
 
 export class UsersService {
@@ -52,7 +40,7 @@ export class UsersService {
     } catch (error) {
       if (error instanceof UniqueConstraintViolationException) {
         em.clear();
-        throw new AppError(409, 'email_taken', 'An account with this email already exists.');
+        throw emailTaken();
       }
       throw error;
     }
@@ -61,7 +49,7 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenResponse> {
+  async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenPair> {
     const { em, passwords, loginThrottle, sessions } = this.deps;
     const email = normalizeEmail(rawEmail);
     try {
@@ -107,7 +95,7 @@ export class UsersService {
     currentPassword: string,
     newPassword: string,
     client: ClientInfo,
-  ): Promise<TokenResponse> {
+  ): Promise<TokenPair> {
     const { passwords, sessions } = this.deps;
     const user = await this.findOrFail(userId);
     if (!(await passwords.verify(currentPassword, user.passwordHash))) throw wrongPassword();
