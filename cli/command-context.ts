@@ -1,5 +1,5 @@
 import { resolveBaseUrl } from './base-url.js';
-import { usageError } from './exit-codes.js';
+import { notLoggedIn, usageError } from './exit-codes.js';
 
 export const TOKEN_ENV = 'AUTHCLI_TOKEN';
 
@@ -29,4 +29,15 @@ function resolveToken(flag: string | undefined, env: NodeJS.ProcessEnv): GivenTo
   }
   const fromEnv = env[TOKEN_ENV]?.trim();
   return fromEnv ? { value: fromEnv, from: TOKEN_ENV } : undefined;
+}
+
+/**
+ * Before a password prompt: someone not logged in should not type passwords
+ * to learn it. Reads the stored file only (no refresh, no HTTP client), so
+ * the prompt still comes before anything slow.
+ */
+export async function assertLoginAtHand({ baseUrl, token }: CommandContext): Promise<void> {
+  if (token) return;
+  const { loadCredentials } = await import('./credentials.js');
+  if (!loadCredentials(baseUrl)) throw notLoggedIn(baseUrl);
 }

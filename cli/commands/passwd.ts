@@ -1,5 +1,4 @@
-import { commandContext } from '../command-context.js';
-import { notLoggedIn } from '../exit-codes.js';
+import { assertLoginAtHand, commandContext } from '../command-context.js';
 import { examples } from '../help-text.js';
 import { formatTime, printFields, printJson } from '../output.js';
 import { readPasswordChange } from '../password-input.js';
@@ -19,8 +18,7 @@ export function addPasswdCommand(parent: CommandParent): void {
     .addHelpText('after', examples(['authcli passwd', `printf '%s\\n%s\\n' "$CURRENT_PASSWORD" "$NEW_PASSWORD" | authcli passwd --password-stdin`]))
     .action(async (options, command) => {
       const context = commandContext(command.optsWithGlobals());
-      // Before the prompts: someone not logged in should not type two passwords to learn it.
-      if (!context.token && !(await import('../credentials.js')).loadCredentials(context.baseUrl)) throw notLoggedIn(context.baseUrl);
+      await assertLoginAtHand(context);
       const { current, replacement } = await readPasswordChange(options.passwordStdin === true);
       const { requireSession, sessionRefused } = await import('../session.js');
       const session = await requireSession(context);
