@@ -574,10 +574,12 @@ describe('where credentials live', () => {
 
 describe('on a terminal', () => {
   it.each([
-    ['login', (email: string) => ['login', '--email', email], [GOOD_PASSWORD]],
-    ['register', (email: string) => ['register', '--email', `new-${email}`], [GOOD_PASSWORD, GOOD_PASSWORD]],
-  ])('%s turns echo off before it loads the HTTP client, so nothing typed while it starts is shown', async (_command, args, answers) => {
-    const { email } = await createAccount();
+    ['login', false, (email: string) => ['login', '--email', email], [GOOD_PASSWORD]],
+    ['register', false, (email: string) => ['register', '--email', `new-${email}`], [GOOD_PASSWORD, GOOD_PASSWORD]],
+    ['passwd', true, () => ['passwd'], [GOOD_PASSWORD, 'a brand new horse battery', 'a brand new horse battery']],
+    ['delete-account --yes', true, () => ['delete-account', '--yes'], [GOOD_PASSWORD]],
+  ])('%s turns echo off before it loads the HTTP client, so nothing typed while it starts is shown', async (_command, logIn, args, answers) => {
+    const { email } = logIn ? await loggedIn() : await createAccount();
     const result = await cli.runInTerminal(args(email), { answers, env: { NODE_OPTIONS: `--import ${TRACE_ECHO_AND_IMPORTS}` } });
     expect(result.code, result.stdout).toBe(EXIT.ok);
     const echoOff = result.stdout.indexOf('[echo off]');

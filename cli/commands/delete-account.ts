@@ -1,4 +1,4 @@
-import { commandContext } from '../command-context.js';
+import { assertLoginAtHand, commandContext } from '../command-context.js';
 import { assertCanConfirm, confirm } from '../confirm.js';
 import { examples } from '../help-text.js';
 import { printJson, printLine } from '../output.js';
@@ -18,6 +18,15 @@ export function addDeleteAccountCommand(parent: CommandParent): void {
       const context = commandContext(command.optsWithGlobals());
       const { baseUrl } = context;
       assertCanConfirm(options.yes === true, 'delete the account');
+      await assertLoginAtHand(context);
+      const askPassword = () =>
+        readPassword({
+          fromStdin: options.passwordStdin === true,
+          confirm: false,
+          example: `printf '%s\\n' "$PASSWORD" | authcli delete-account --password-stdin --yes`,
+        });
+      // With nothing to confirm, the prompt comes before anything slow, so nothing typed early is echoed.
+      let password = options.yes ? await askPassword() : undefined;
       const { requireSession, sessionRefused } = await import('../session.js');
       const session = await requireSession(context);
       let user = session.source === 'stored' ? session.credentials.user : undefined;
@@ -27,11 +36,7 @@ export function addDeleteAccountCommand(parent: CommandParent): void {
         user = { id: me.data.id, email: me.data.email };
       }
       if (!options.yes) await confirm(`Delete the account ${user.email} at ${baseUrl}, with all its sessions? This cannot be undone.`);
-      const password = await readPassword({
-        fromStdin: options.passwordStdin === true,
-        confirm: false,
-        example: `printf '%s\\n' "$PASSWORD" | authcli delete-account --password-stdin --yes`,
-      });
+      password ??= await askPassword();
       const { error, response } = await session.client.DELETE('/api/v1/users/me', { body: { password } });
       if (!response.ok) throw sessionRefused(context, response, error);
       if (session.source === 'stored') (await import('../credentials.js')).deleteCredentials(baseUrl);
