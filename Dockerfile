@@ -12,6 +12,9 @@ COPY server ./server
 COPY cli ./cli
 COPY generated ./generated
 COPY bin ./bin
+COPY client ./client
+COPY account ./account
+COPY scripts ./scripts
 # `prepare` builds dist/ during npm ci; prune then drops the dev tools.
 RUN npm ci && npm prune --omit=dev
 
@@ -23,6 +26,8 @@ COPY --from=build --chown=node:node /app/dist ./dist
 COPY --chown=node:node package.json openapi.yaml ./
 # The docs pages (HTML, Swagger UI config) are read from here at start.
 COPY --chown=node:node server/http/docs ./server/http/docs
+# The account page's HTML and CSS (its script is bundled into dist/account).
+COPY --chown=node:node account/index.html account/account.css ./account/
 USER node
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=2s CMD node -e "fetch('http://127.0.0.1:8000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"

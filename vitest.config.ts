@@ -5,11 +5,13 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const withServices = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL);
 // Files that only make sense against the real services; without them they
 // still load (in the sqlite project) and report themselves as skipped.
-const servicesOnly = ['tests/postgres-redis.test.ts', 'tests/multi-instance.test.ts', 'tests/redis-down.test.ts'];
+const servicesOnly = ['tests/postgres-redis.test.ts', 'tests/multi-instance.test.ts', 'tests/multi-instance-keys.test.ts', 'tests/redis-down.test.ts'];
 
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
+    // The default output, then which suites and tests were skipped and why (their names say it).
+    reporters: ['default', './tests/helpers/skip-reasons-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Files run in parallel worker processes, each with its own server and database.

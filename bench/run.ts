@@ -12,7 +12,7 @@
  * More options for experiments: --warmup <s>, --bcrypt-connections <n>, --root <dir> (a project copy whose
  * dist/server/main.js to run), --server-env KEY=VALUE (repeatable), --cpu-prof-dir <dir>, --no-cli.
  */
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
@@ -252,6 +252,19 @@ export async function benchServer(label: string, env: NodeJS.ProcessEnv, options
     };
     const pid = server.child.pid ?? 0;
     await scenario('me', () => measureAcross(options, [me], [pid]));
+    // The same load on a second server, same database, signing with ES256: its tokens are checked against a public
+    // key (once per token text: the verified-token cache still checks exp and the session row on every request).
+    await scenario('me-es256', async () => {
+      const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+      const keyed = await startRealServer(`${label} ES256`, { ...env, JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: key }, options);
+      try {
+        const signedUp = await signUp(keyed.url);
+        const spec = { ...me, url: `${keyed.url}/api/v1/users/me`, headers: { Authorization: `Bearer ${signedUp.token}` }, serverPid: keyed.child.pid };
+        return await measureAcross(options, [spec], [keyed.child.pid ?? 0]);
+      } finally {
+        await stop(keyed.child);
+      }
+    });
     if (twoInstances) {
       // The same load, split over this server and a second one on the same database and Redis.
       await scenario('me-two-instances', async () => {
@@ -373,6 +386,7 @@ async function main(): Promise<number> {
 
     const load: Partial<Record<ScenarioId, string>> = {
       me: `${options.connections} conns`,
+      'me-es256': `${options.connections} conns`,
       login: `${options.bcryptConnections} conns`,
       register: `${options.bcryptConnections} conns`,
       'me-two-instances': `${options.connections} conns, half to each`,

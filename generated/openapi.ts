@@ -40,7 +40,9 @@ export interface paths {
          * @description Accepts JSON `{email, password}` or the OAuth2 password grant as a
          *     form (`username`, `password`, `grant_type=password`), which is what
          *     Swagger UI's *Authorize* button sends. A wrong password and an unknown
-         *     email give the same answer in the same time.
+         *     email give the same answer in the same time. Only once the password
+         *     is proven right does a deactivated account learn that it is
+         *     deactivated (403 `account_disabled`).
          */
         post: operations["login"];
         delete?: never;
@@ -187,7 +189,15 @@ export interface paths {
         /** Every account, a page at a time */
         get: operations["listUsers"];
         put?: never;
-        post?: never;
+        /**
+         * Create an account with a temporary password
+         * @description For an account the admin sets up: the password is a temporary one the
+         *     admin passes on, and registration's password policy applies to it
+         *     (422 `weak_password`). The email is trimmed and lower-cased as at
+         *     registration. `role` defaults to `member`. Recorded in the audit log
+         *     as `user_created`, with the admin as actor.
+         */
+        post: operations["createUser"];
         delete?: never;
         options?: never;
         head?: never;
@@ -220,6 +230,60 @@ export interface paths {
          *     The last active admin cannot demote or deactivate themselves.
          */
         patch: operations["updateUser"];
+        trace?: never;
+    };
+    "/api/v1/admin/users/{userId}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set an account's password (e.g. a temporary one)
+         * @description For a user who cannot log in: the admin sets a password and passes it
+         *     on. Registration's password policy applies. Every session of the
+         *     account ends at once (its tokens are refused from the next request
+         *     on); nothing else changes — not the role, not whether it is active,
+         *     not the failed-login counters (see `unlockUser`). Recorded in the
+         *     audit log as `password_set_by_admin`.
+         */
+        post: operations["setUserPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/users/{userId}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a login lock-out of an account
+         * @description Clears the account's failed-login counter, so its owner can log in
+         *     again at once instead of waiting out the window (429
+         *     `too_many_login_failures`). Counters of client addresses are not
+         *     touched: they protect every account. Takes no body. Recorded in the
+         *     audit log as `user_unlocked`, also when there was nothing to clear.
+         *     On the server host: `npm run manage -- unlock <email>`.
+         */
+        post: operations["unlockUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/audit": {
@@ -306,6 +370,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The public keys that verify access tokens (JWKS)
+         * @description RFC 7517 JSON Web Key Set: every key configured for `JWT_ALGORITHM`
+         *     ES256 or RS256, the one that signs now, the older ones that still
+         *     verify tokens they signed, and a `next` key published before it signs.
+         *     Match a token's `kid` header to a key's `kid` (its RFC 7638
+         *     thumbprint) and accept only that key's `alg`. Only public members are
+         *     listed; the schema forbids any other.
+         *
+         *     **An HS256 (HS384, HS512) server publishes an empty set**: its tokens
+         *     are signed with a shared secret, which cannot be published; a service
+         *     that must verify them needs `JWT_SECRET` (and can then mint tokens
+         *     too), which is why ES256/RS256 exist.
+         *
+         *     Cached for 5 minutes (`Cache-Control: public, max-age=300`): the
+         *     rotation procedure publishes a new key at least that long before it
+         *     signs (README, "Signing keys and JWKS"), so a cache that honours
+         *     `max-age` has learnt it first.
+         */
+        get: operations["getJwks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/oauth-authorization-server": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Authorization server metadata (RFC 8414)
+         * @description Where tokens come from and how to check them: `issuer` (exactly the
+         *     `iss` claim of our access tokens, `JWT_ISSUER`), the token endpoint,
+         *     the JWKS address, the grant types and the signing algorithm. When
+         *     `JWT_ISSUER` is an `http(s)` URL the endpoints are built on it;
+         *     otherwise on the address this request came to (RFC 8414 wants the
+         *     issuer to be the server's https URL: set `JWT_ISSUER` to it in
+         *     production). Cached like the JWKS.
+         */
+        get: operations["getAuthorizationServerMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -376,6 +501,15 @@ export interface components {
             role?: components["schemas"]["Role"];
             is_active?: boolean;
         };
+        AdminCreateUserRequest: {
+            email: components["schemas"]["Email"];
+            password: components["schemas"]["NewPassword"];
+            full_name?: components["schemas"]["FullName"];
+            role?: components["schemas"]["Role"];
+        };
+        AdminSetPasswordRequest: {
+            password: components["schemas"]["NewPassword"];
+        };
         TokenResponse: {
             /**
              * @description Opaque; send it to `POST /api/v1/users/refresh` for a new pair.
@@ -414,7 +548,7 @@ export interface components {
             created_at: string;
             /**
              * Format: date-time
-             * @description The last login or refresh in this session.
+             * @description The last login, refresh or password change in this session.
              */
             last_used_at: string;
             /**
@@ -431,7 +565,7 @@ export interface components {
             items: components["schemas"]["Session"][];
         };
         /** @enum {string} */
-        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted";
+        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked";
         AuditEvent: {
             id: number;
             /** Format: date-time */
@@ -451,6 +585,54 @@ export interface components {
         AuditEventPage: {
             items: components["schemas"]["AuditEvent"][];
             total: number;
+        };
+        JsonWebKeySet: {
+            /** @description Empty when the server signs with an HMAC secret (HS256, HS384, HS512). */
+            keys: components["schemas"]["JsonWebKey"][];
+        };
+        /**
+         * @description A public signing key (RFC 7517, 7518). Private members (`d`, `p`, `q`,
+         *     `dp`, `dq`, `qi`, `k`) are not allowed here.
+         */
+        JsonWebKey: {
+            /** @enum {string} */
+            kty: "EC" | "RSA";
+            /** @description RFC 7638 SHA-256 thumbprint of the key, base64url; the `kid` header of the tokens it signs. */
+            kid: string;
+            /** @enum {string} */
+            alg: "ES256" | "RS256";
+            /** @enum {string} */
+            use: "sig";
+            /**
+             * @description EC keys only.
+             * @enum {string}
+             */
+            crv?: "P-256";
+            /** @description EC keys only, base64url. */
+            x?: string;
+            /** @description EC keys only, base64url. */
+            y?: string;
+            /** @description RSA keys only, the modulus, base64url. */
+            n?: string;
+            /** @description RSA keys only, the public exponent, base64url. */
+            e?: string;
+        };
+        /** @description RFC 8414 metadata; `access_token_signing_alg_values_supported` is this server's extension (RFC 8414 section 2 allows more members). */
+        AuthorizationServerMetadata: {
+            /** @description The `iss` claim of every access token (`JWT_ISSUER`). */
+            issuer: string;
+            /** Format: uri */
+            token_endpoint: string;
+            /** Format: uri */
+            jwks_uri: string;
+            grant_types_supported: ("password" | "refresh_token")[];
+            /** @description Empty; there is no authorization endpoint. */
+            response_types_supported: string[];
+            /** @description `none`: clients are public; the resource owner's password is the credential. */
+            token_endpoint_auth_methods_supported: "none"[];
+            scopes_supported?: string[];
+            /** @description The `alg` of every access token this server issues now (`JWT_ALGORITHM`). */
+            access_token_signing_alg_values_supported: ("HS256" | "HS384" | "HS512" | "ES256" | "RS256")[];
         };
         Health: {
             /** @enum {string} */
@@ -490,15 +672,19 @@ export interface components {
         /**
          * @description A stable, machine-readable code for every problem this API can answer; clients switch on it, never on
          *     `detail`. New codes are added here first (the server cannot answer one that is not listed).
-         *     - `malformed_body` (400): the body could not be parsed.
+         *     - `malformed_body` (400): the body could not be read: not well-formed, or not encoded as its
+         *       `Content-Encoding` says. Well-formed JSON of the wrong type (`null`, `1`) is `validation_failed`.
+         *     - `duplicate_authorization` (400): more than one `Authorization` header; which one is meant is unknowable.
          *     - `invalid_credentials` (401): wrong email or password, one answer for both.
-         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent.
+         *     - `not_authenticated` (401): the operation needs a bearer token and none was sent (another scheme, such as
+         *       `Basic`, counts as none).
          *     - `invalid_token` (401): the bearer token was refused (expired, forged, session ended).
          *     - `invalid_refresh_token` (401): the refresh token is unknown or its session has ended.
          *     - `refresh_token_reused` (401): a spent refresh token was shown again; its session is revoked.
          *     - `forbidden` (403): the caller's role does not allow the operation.
          *     - `csrf_rejected` (403): a cookie-mode request from an origin that is not allowed.
          *     - `wrong_password` (403): the password confirming a change is not correct.
+         *     - `account_disabled` (403): the password is right but an admin has deactivated the account.
          *     - `not_found` (404): no operation at this path.
          *     - `user_not_found` (404), `session_not_found` (404): no such account or session of the caller.
          *     - `method_not_allowed` (405): the path does not take that method (`Allow` lists those it does).
@@ -513,7 +699,7 @@ export interface components {
          * @example validation_failed
          * @enum {string}
          */
-        ProblemCode: "malformed_body" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -537,15 +723,35 @@ export interface components {
                 "Set-Cookie"?: string;
                 /** @description Always `no-store`; tokens must not be cached. */
                 "Cache-Control"?: "no-store";
+                /** @description Always `no-cache`, for HTTP/1.0 caches (RFC 6749 §5.1). */
+                Pragma?: "no-cache";
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["TokenResponse"];
             };
         };
-        /** @description The body is not well-formed (e.g. malformed JSON). */
+        /**
+         * @description `malformed_body`: the body could not be read (not well-formed, or not encoded as its
+         *     `Content-Encoding` says). On operations that need a token, also `duplicate_authorization`: more
+         *     than one `Authorization` header (RFC 6750 §3.1 `invalid_request`).
+         */
         BadRequest: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `duplicate_authorization`: more than one `Authorization` header, so which credential is meant is
+         *     unknowable (RFC 6750 §3.1 `invalid_request`).
+         */
+        DuplicateAuthorization: {
+            headers: {
+                /** @description `Bearer realm="authapi", error="invalid_request"`. */
+                "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
             content: {
@@ -588,7 +794,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The email and password do not match an active account. */
+        /** @description The email and password do not match an account. */
         InvalidCredentials: {
             headers: {
                 [name: string]: unknown;
@@ -600,7 +806,10 @@ export interface components {
         /** @description The bearer token is missing, invalid or expired. */
         Unauthorized: {
             headers: {
-                /** @description `Bearer`, with `error="invalid_token"` when a token was sent but refused. */
+                /**
+                 * @description `Bearer realm="authapi"`, with `, error="invalid_token"` when a bearer token was sent but refused.
+                 *     No error attribute when no bearer token was tried: none, or another scheme such as `Basic` (RFC 6750 §3).
+                 */
                 "WWW-Authenticate"?: string;
                 [name: string]: unknown;
             };
@@ -623,6 +832,20 @@ export interface components {
         };
         /** @description The password given to confirm the change is wrong; nothing changed. */
         WrongPassword: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The password is right, but an admin has deactivated the account
+         *     (`account_disabled`; told only after the password is proven, so it
+         *     reveals nothing to someone guessing), or a cookie-mode login came
+         *     from an origin that is not allowed (`csrf_rejected`, as CsrfRejected).
+         */
+        LoginForbidden: {
             headers: {
                 [name: string]: unknown;
             };
@@ -786,7 +1009,7 @@ export interface operations {
             200: components["responses"]["TokensIssued"];
             400: components["responses"]["BadRequest"];
             401: components["responses"]["InvalidCredentials"];
-            403: components["responses"]["CsrfRejected"];
+            403: components["responses"]["LoginForbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
@@ -863,6 +1086,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["CsrfRejected"];
             422: components["responses"]["ValidationFailed"];
@@ -887,6 +1111,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionList"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -909,6 +1134,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             422: components["responses"]["ValidationFailed"];
@@ -966,6 +1192,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             500: components["responses"]["InternalError"];
         };
@@ -1053,8 +1280,59 @@ export interface operations {
                     "application/json": components["schemas"]["UserPage"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "bob@example.com",
+                 *       "password": "tulip marble orbit canyon",
+                 *       "full_name": "Bob Example",
+                 *       "role": "member"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminCreateUserRequest"];
+            };
+        };
+        responses: {
+            /** @description The account was created. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 2,
+                     *       "email": "bob@example.com",
+                     *       "full_name": "Bob Example",
+                     *       "role": "member",
+                     *       "is_active": true,
+                     *       "created_at": "2026-12-03T08:00:00.000Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
         };
@@ -1079,6 +1357,7 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1104,6 +1383,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
@@ -1147,6 +1427,69 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    setUserPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "tulip marble orbit canyon"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AdminSetPasswordRequest"];
+            };
+        };
+        responses: {
+            /** @description The password is set and the account's sessions have ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    unlockUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The account's failed-login counter is cleared. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listAuditEvents: {
         parameters: {
             query?: {
@@ -1170,6 +1513,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuditEventPage"];
                 };
             };
+            400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             422: components["responses"]["ValidationFailed"];
@@ -1253,6 +1597,52 @@ export interface operations {
             500: components["responses"]["InternalError"];
         };
     };
+    getJwks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The key set. */
+            200: {
+                headers: {
+                    /** @description Always `public, max-age=300`. */
+                    "Cache-Control"?: "public, max-age=300";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JsonWebKeySet"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
+    getAuthorizationServerMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metadata. */
+            200: {
+                headers: {
+                    /** @description Always `public, max-age=300`. */
+                    "Cache-Control"?: "public, max-age=300";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthorizationServerMetadata"];
+                };
+            };
+            500: components["responses"]["InternalError"];
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -1265,15 +1655,25 @@ type ReadonlyArray<T> = [
 export const pathsApiV1UsersLogoutPostParametersQueryScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/users/logout"]["post"]["parameters"]["query"]["scope"]> = ["current", "others", "all"];
 export const pathsReadyzGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["no-store"];
 export const pathsReadyzGetResponses503HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["headers"]["Cache-Control"]> = ["no-store"];
+export const pathsWellKnownJwksJsonGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/jwks.json"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
+export const pathsWellKnownOauthAuthorizationServerGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/oauth-authorization-server"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
 export const passwordGrantFormGrant_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasswordGrantForm"]["grant_type"]> = ["password"];
 export const tokenResponseToken_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenResponse"]["token_type"]> = ["bearer"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["member", "admin"];
-export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted"];
+export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked"];
+export const jsonWebKeyKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["kty"]> = ["EC", "RSA"];
+export const jsonWebKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["alg"]> = ["ES256", "RS256"];
+export const jsonWebKeyUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["use"]> = ["sig"];
+export const jsonWebKeyCrvValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["crv"]> = ["P-256"];
+export const authorizationServerMetadataGrant_types_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["grant_types_supported"]> = ["password", "refresh_token"];
+export const authorizationServerMetadataToken_endpoint_auth_methods_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["token_endpoint_auth_methods_supported"]> = ["none"];
+export const authorizationServerMetadataAccess_token_signing_alg_values_supportedValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuthorizationServerMetadata"]["access_token_signing_alg_values_supported"]> = ["HS256", "HS384", "HS512", "ES256", "RS256"];
 export const healthStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Health"]["status"]> = ["ok"];
 export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["database"]> = ["ok", "unavailable"];
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
+export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];
 export const componentsParametersTokenTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["parameters"]["TokenTransport"]> = ["cookie"];

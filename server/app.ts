@@ -9,10 +9,12 @@ import { LoginThrottle, memoryLoginLimiters, type LoginLimiters } from './auth/l
 import { PasswordHasher } from './auth/passwords.js';
 import { RefreshTokenCodec } from './auth/refresh-tokens.js';
 import { redisLoginLimiters } from './auth/redis-login-limiters.js';
+import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Orm } from './db/orm.js';
 import { adminHandlers } from './features/admin/admin.handlers.js';
 import { AdminService } from './features/admin/admin.service.js';
+import { keysHandlers } from './features/keys/keys.handlers.js';
 import { healthHandlers } from './features/health/health.handlers.js';
 import { Readiness } from './features/health/readiness.js';
 import { metricsHandlers } from './features/metrics/metrics.handlers.js';
@@ -22,9 +24,12 @@ import { SessionsService } from './features/sessions/sessions.service.js';
 import { usersHandlers } from './features/users/users.handlers.js';
 import { UsersService } from './features/users/users.service.js';
 import { authenticateBearer } from './http/authenticate.js';
+import { accountPageRoutes } from './http/account-page.js';
+import { clientAddress } from './http/client-address.js';
 import { docsRoutes } from './http/docs.js';
 import { errorHandler } from './http/error-handler.js';
 import { openapiValidator } from './http/openapi-validator.js';
+import { noSniff } from './http/no-sniff.js';
 import { requestContext } from './http/request-context.js';
 import { observeRequests } from './http/observe-requests.js';
 import { requestId } from './http/request-id.js';
@@ -32,6 +37,7 @@ import { cors } from './http/cors.js';
 import { createRouter } from './http/router.js';
 import { TokenResponses } from './http/token-response.js';
 import type { AppState, OperationHandlers } from './http/state.js';
+import { listenProblem } from './listen-error.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
@@ -53,6 +59,8 @@ export interface AppOptions {
   spec?: ApiSpec;
   /** Shared counters for many instances; in-process ones by default. */
   loginLimiters?: LoginLimiters;
+  /** The time access tokens are issued and checked at; tests move it. */
+  clock?: Clock;
 }
 
 /** The composition root: wiring only, no logic. */
@@ -64,7 +72,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   if (applied.length > 0) logger.info({ migrations: applied }, 'applied migrations');
 
   const sessionLookup = await openSessionLookup(config.database, orm.em, logger);
-  const accessTokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtlSeconds });
+  const accessTokens = new AccessTokens({ ...config.jwt, ttlSeconds: config.jwt.accessTokenTtlSeconds }, options.clock);
   const passwords = new PasswordHasher(config.bcryptRounds, config.passwordPepper);
   const sessions = new SessionsService({
     em: orm.em,
@@ -79,7 +87,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       (redis && config.redis ? redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix) : memoryLoginLimiters(config.loginThrottle)),
   );
   const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle });
-  const admin = new AdminService({ em: orm.em, sessions });
+  const admin = new AdminService({ em: orm.em, sessions, passwords, loginThrottle });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
 
   const tokenResponses = new TokenResponses({
@@ -92,6 +100,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     ...sessionsHandlers(sessions, tokenResponses),
     ...adminHandlers(admin),
     ...healthHandlers(new Readiness({ orm, redis })),
+    ...keysHandlers(config.jwt),
     ...metricsHandlers(metrics),
   };
   const router = createRouter(spec.document, handlers);
@@ -105,26 +114,29 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   app.on('error', (error: unknown, ctx?: { state?: AppState }) =>
     logger.error({ err: error, requestId: ctx?.state?.requestId }, 'unhandled error'),
   );
+  app.use(noSniff());
   app.use(requestId());
+  app.use(clientAddress(logger));
   app.use(observeRequests(logger, metrics));
   // Before the error handler, so refusals carry CORS headers too and a browser app can read their problem.
   app.use(cors(config.corsOrigins));
   app.use(errorHandler());
   app.use(docs.routes());
-  app.use(
-    bodyParser({
-      enableTypes: ['json', 'form'],
-      jsonLimit: String(config.bodyLimitBytes),
-      formLimit: String(config.bodyLimitBytes),
-      strict: true,
-    }),
-  );
+  app.use(accountPageRoutes().routes());
   app.use(requestContext());
   app.use(
     openapiValidator({
       apiSpec: spec.document,
       validateResponses: config.validateResponses,
       securityHandlers: { OAuth2PasswordBearer: authenticateBearer(accessTokens, sessions) },
+      parseBody: bodyParser({
+        enableTypes: ['json', 'form'],
+        jsonLimit: String(config.bodyLimitBytes),
+        formLimit: String(config.bodyLimitBytes),
+        // Any JSON value parses: `null`, `1` or `"x"` are well-formed, and the validator says what is wrong
+        // with them (422 at /body) instead of the parser calling them malformed.
+        strict: false,
+      }),
     }),
   );
   app.use(router.routes());
@@ -143,7 +155,17 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   // (the client would see ECONNRESET).
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
-  await once(server, 'listening');
+  const release = async () => {
+    await sessionLookup.close();
+    await orm.close(true);
+    if (redis) await closeRedis(redis);
+  };
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    await release();
+    throw listenProblem(error, config.host, config.port) ?? error;
+  }
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
 
@@ -165,9 +187,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
         clearInterval(sweep);
         clearTimeout(deadline);
       }
-      await sessionLookup.close();
-      await orm.close(true);
-      if (redis) await closeRedis(redis);
+      await release();
       logger.flush();
     })());
 

@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { ASYMMETRIC_ALGORITHMS, parseSigningKeys, type AsymmetricAlgorithm, type SigningKey } from './auth/signing-keys.js';
 
 /**
  * Typed, validated configuration from the environment. Every problem is
@@ -14,8 +15,11 @@ export interface Config {
   /** Shared state for many instances (login-throttle counters); in-process when unset. */
   redis: RedisConfig | undefined;
   jwt: {
+    /** Signs HS* access tokens; always also keys the refresh-token successors (see refresh-tokens.ts). */
     secret: string;
     algorithm: JwtAlgorithm;
+    /** ES256/RS256 only: every configured key, in file order (empty for HS*). */
+    signingKeys: SigningKey[];
     issuer: string;
     audience: string;
     accessTokenTtlSeconds: number;
@@ -43,6 +47,8 @@ export interface Config {
   /** Validate every response against openapi.yaml (on in tests; costs time in production). */
   validateResponses: boolean;
   logLevel: 'silent' | 'error' | 'warn' | 'info' | 'debug';
+  /** `auto`: lines a person reads when stdout is a terminal, JSON lines otherwise. */
+  logFormat: (typeof LOG_FORMATS)[number];
   /** Serve Prometheus metrics at /metrics. */
   metricsEnabled: boolean;
   /** Browser origins (`scheme://host[:port]`) allowed to call the API with CORS and to use cookie mode. */
@@ -57,7 +63,8 @@ export interface RedisConfig {
   /** Prepended to every key, so several deployments (or test runs) can share one Redis. */
   keyPrefix: string;
 }
-export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
+export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', ...ASYMMETRIC_ALGORITHMS] as const;
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
 export class ConfigError extends Error {
@@ -109,6 +116,9 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     }
   }
 
+  const algorithm = read.oneOf('JWT_ALGORITHM', JWT_ALGORITHMS, 'HS256');
+  const signingKeys = readSigningKeys(env, algorithm, problems, production ? warnings : undefined);
+
   const config: Config = {
     nodeEnv,
     host: read.string('HOST', '127.0.0.1'),
@@ -117,7 +127,8 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     redis: parseRedisUrl(env.REDIS_URL?.trim() || undefined, read.string('REDIS_KEY_PREFIX', 'authapi:'), problems),
     jwt: {
       secret,
-      algorithm: read.oneOf('JWT_ALGORITHM', JWT_ALGORITHMS, 'HS256'),
+      algorithm,
+      signingKeys,
       issuer: read.string('JWT_ISSUER', 'authapi'),
       audience: read.string('JWT_AUDIENCE', 'authapi'),
       accessTokenTtlSeconds: read.integer('ACCESS_TOKEN_EXPIRE_MINUTES', 60, 1, 60 * 24) * 60,
@@ -142,6 +153,7 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     corsOrigins: parseOrigins(env.CORS_ORIGINS ?? '', problems),
     refreshCookieSecure: read.boolean('REFRESH_COOKIE_SECURE', true),
     logLevel: read.oneOf('LOG_LEVEL', ['silent', 'error', 'warn', 'info', 'debug'] as const, nodeEnv === 'test' ? 'warn' : 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'auto'),
   };
 
   if (production && !config.refreshCookieSecure) {
@@ -156,6 +168,47 @@ function describeSecretProblem(secret: string): string | undefined {
   if (PLACEHOLDER_SECRETS.has(secret.toLowerCase())) return 'is a well-known placeholder';
   if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) return `is shorter than ${MIN_SECRET_BYTES} bytes`;
   return undefined;
+}
+
+function isAsymmetric(algorithm: JwtAlgorithm): algorithm is AsymmetricAlgorithm {
+  return ASYMMETRIC_ALGORITHMS.some((one) => one === algorithm);
+}
+
+/**
+ * The private keys of ES256/RS256, from `JWT_SIGNING_KEYS_FILE` (several, for rotation) or `JWT_PRIVATE_KEY` (one,
+ * PEM; `\n` escapes allowed for one-line environments). Every environment refuses a missing, unreadable, weak or
+ * wrong-type key: unlike a weak secret there is no development fallback that would still work.
+ */
+function readSigningKeys(env: Env, algorithm: JwtAlgorithm, problems: string[], permissionWarnings: string[] | undefined): SigningKey[] {
+  const file = env.JWT_SIGNING_KEYS_FILE?.trim() || undefined;
+  const inline = env.JWT_PRIVATE_KEY?.trim() || undefined;
+  if (!isAsymmetric(algorithm)) {
+    if (file || inline) {
+      problems.push(`${file ? 'JWT_SIGNING_KEYS_FILE' : 'JWT_PRIVATE_KEY'} is set, but JWT_ALGORITHM=${algorithm} signs with JWT_SECRET; set JWT_ALGORITHM=ES256 or RS256 to use it`);
+    }
+    return [];
+  }
+  if (file && inline) {
+    problems.push('JWT_SIGNING_KEYS_FILE and JWT_PRIVATE_KEY are both set; use one (the file for rotation)');
+    return [];
+  }
+  if (inline) return parseSigningKeys(inline.replaceAll('\\n', '\n'), algorithm, 'JWT_PRIVATE_KEY', problems);
+  if (!file) {
+    problems.push(`JWT_ALGORITHM=${algorithm} needs a private key: set JWT_SIGNING_KEYS_FILE (or JWT_PRIVATE_KEY); make one with \`npm run manage -- keys generate --alg ${algorithm}\``);
+    return [];
+  }
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    problems.push(`JWT_SIGNING_KEYS_FILE "${file}" cannot be read (${reason})`);
+    return [];
+  }
+  if (permissionWarnings && (statSync(file).mode & 0o077) !== 0) {
+    permissionWarnings.push(`JWT_SIGNING_KEYS_FILE "${file}" is readable by other users; chmod 600 it`);
+  }
+  return parseSigningKeys(pem, algorithm, 'JWT_SIGNING_KEYS_FILE', problems);
 }
 
 /**

@@ -31,7 +31,7 @@ export class AppError extends Error {
     this.title = options.title ?? STATUS_TITLES[status] ?? 'Error';
     this.errors = options.errors;
     // RFC 9110 §15.5.2: every 401 carries a challenge (login and refresh refusals had none; tests/fuzz).
-    this.headers = status === 401 ? { 'WWW-Authenticate': 'Bearer', ...options.headers } : (options.headers ?? {});
+    this.headers = status === 401 ? { 'WWW-Authenticate': bearerChallenge(), ...options.headers } : (options.headers ?? {});
   }
 
   toProblem(): Problem {
@@ -76,8 +76,9 @@ export function methodNotAllowed(allow: string): AppError {
   return new AppError(405, 'method_not_allowed', 'This path does not take that method.', { headers: { Allow: allow } });
 }
 
+/** Since the body parser takes any JSON value (app.ts), this is a syntax error or an encoding that does not decode. */
 export function malformedBody(): AppError {
-  return new AppError(400, 'malformed_body', 'The request body is not well-formed.');
+  return new AppError(400, 'malformed_body', 'The request body could not be read: it is not well-formed, or not encoded as its Content-Encoding says.');
 }
 
 /** The statuses that body parsing and the validator both raise, in our words: written once for both. */
@@ -97,14 +98,32 @@ export function weakPassword(path: string, message: string): AppError {
 
 // Who is calling
 
-/** RFC 6750 §3: a missing token gets a bare challenge, a refused one says why. */
+/** The protection space every challenge names (RFC 6750 §3: `realm` is the same for all of this API). */
+export const AUTH_REALM = 'authapi';
+
+/** `Bearer realm="authapi"`, plus `error="…"` when a bearer token was tried and failed (RFC 6750 §3). */
+export function bearerChallenge(error?: 'invalid_token' | 'invalid_request'): string {
+  return `Bearer realm="${AUTH_REALM}"${error ? `, error="${error}"` : ''}`;
+}
+
+/**
+ * RFC 6750 §3: a request without a bearer token — none at all, or another scheme such as `Basic` — gets a
+ * challenge without an error attribute; only a bearer token that was tried and refused gets `invalid_token`.
+ */
 export function missingToken(): AppError {
   return new AppError(401, 'not_authenticated', 'This operation needs a bearer access token.');
 }
 
 export function invalidToken(detail = 'The access token is invalid or expired.'): AppError {
   return new AppError(401, 'invalid_token', detail, {
-    headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+    headers: { 'WWW-Authenticate': bearerChallenge('invalid_token') },
+  });
+}
+
+/** RFC 6750 §3.1 `invalid_request`: two Authorization headers leave it open which credential is meant. */
+export function duplicateAuthorization(): AppError {
+  return new AppError(400, 'duplicate_authorization', 'Send one Authorization header, not several.', {
+    headers: { 'WWW-Authenticate': bearerChallenge('invalid_request') },
   });
 }
 
@@ -117,14 +136,19 @@ export function csrfRejected(detail: string): AppError {
 }
 
 export function invalidCredentials(): AppError {
-  // One answer for an unknown email, a wrong password and a disabled account,
-  // so the response does not tell which emails are registered.
+  // One answer for an unknown email and a wrong password, so the response
+  // does not tell which emails are registered.
   return new AppError(401, 'invalid_credentials', 'Incorrect email or password.');
 }
 
 export function wrongPassword(): AppError {
   // 403, not 401: the bearer token is fine, and clients treat 401 as "log in again".
   return new AppError(403, 'wrong_password', 'The password is not correct; nothing was changed.');
+}
+
+/** Only after the password is proven right: before that, a deactivated account gets invalidCredentials like any other. */
+export function accountDisabled(): AppError {
+  return new AppError(403, 'account_disabled', 'This account is deactivated.');
 }
 
 export function invalidRefreshToken(): AppError {

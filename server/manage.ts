@@ -8,10 +8,15 @@ type Role = components['schemas']['Role'];
  * names. There is no default admin account: the first one is made here.
  *
  *   npm run --silent manage -- set-role <email> <member|admin>
+ *   npm run --silent manage -- unlock <email>
+ *   npm run --silent manage -- keys generate [--alg ES256|RS256] [--status next|active] [--out <file>]
  */
 async function main(args: string[]): Promise<number> {
+  // Each command's code is loaded only when asked for: a usage error should not wait for the ORM to load.
+  if (args[0] === 'unlock') return (await import('./manage/unlock.js')).unlock(args.slice(1));
   // The roles the contract's Role schema lists (generated), so a role added there is accepted here.
   const [command, email, arg] = args;
+  if (command === 'keys') return (await import('./manage/keys.js')).keysCommand(args.slice(1));
   const role: Role | undefined = roleValues.find((value) => value === arg);
   if (command !== 'set-role' || !email || !role) {
     console.error(`usage: npm run --silent manage -- set-role <email> <${roleValues.join('|')}>`);

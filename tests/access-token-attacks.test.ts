@@ -29,7 +29,7 @@ function me(token: string): Promise<RawResponse> {
 async function expectRefused(token: string): Promise<void> {
   const response = await me(token);
   expectProblem(response, 401, 'invalid_token');
-  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_token"');
 }
 
 function segments(token: string): [string, string, string] {

@@ -122,6 +122,25 @@ describe('POST /users/me/password', () => {
     expect(old.error?.code).toBe('invalid_credentials');
     expect((await login(server, email, newPassword)).response.status).toBe(200);
   });
+
+  it('counts as a use of this session: its "last used" moves to the change', async () => {
+    const { password, mine } = await accountOnTwoDevices();
+    const lastUsed = async (accessToken: string) => {
+      const { data } = await server.client.GET('/api/v1/users/me/sessions', { headers: bearer(accessToken) });
+      const current = data?.items.find((session) => session.current);
+      if (!current) throw new Error('no current session listed');
+      return Date.parse(current.last_used_at);
+    };
+    const before = await lastUsed(mine.access_token);
+    // Timestamps are kept to the millisecond: a few of them apart is enough to tell.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const changedAt = Date.now();
+    const { data } = await changePassword(mine.access_token, password, freshPassword());
+    if (!data) throw new Error('no tokens');
+    const after = await lastUsed(data.access_token);
+    expect(after).toBeGreaterThan(before);
+    expect(after).toBeGreaterThanOrEqual(changedAt);
+  });
 });
 
 describe('DELETE /users/me', () => {

@@ -160,7 +160,7 @@ describe('admin API', () => {
     }
   });
 
-  it('deactivating ends the sessions at once and refuses logins like a wrong password; reactivating allows them again', async () => {
+  it('deactivating ends the sessions at once; the right password then hears 403 account_disabled, a wrong one the usual 401; reactivating allows logins again', async () => {
     const target = await registerAndLogin(server);
     const second = await loginTokens(server, target.email, target.password);
     const { data, response } = await patchUser(server, admin.tokens.access_token, target.user.id, { is_active: false });
@@ -172,10 +172,14 @@ describe('admin API', () => {
       expect(await refreshOutcome(server, pair.refresh_token)).toEqual({ status: 401, code: 'invalid_refresh_token' });
     }
     const refused = await login(server, target.email, target.password);
+    expect(refused.response.status).toBe(403);
+    expect(refused.error).toMatchObject({ code: 'account_disabled', detail: 'This account is deactivated.' });
+    // Before the password is proven nothing is revealed: a wrong one gets what any unknown email gets.
     const wrongPassword = await login(server, target.email, `${target.password}!`);
-    expect(refused.response.status).toBe(401);
-    expect(refused.error).toEqual(wrongPassword.error);
-    expect(refused.error?.code).toBe('invalid_credentials');
+    const unknownEmail = await login(server, uniqueEmail('nobody'), `${target.password}!`);
+    expect(wrongPassword.response.status).toBe(401);
+    expect(wrongPassword.error).toEqual(unknownEmail.error);
+    expect(wrongPassword.response.headers.get('www-authenticate')).toBe(unknownEmail.response.headers.get('www-authenticate'));
 
     const back = await patchUser(server, admin.tokens.access_token, target.user.id, { is_active: true });
     expect(back.data?.is_active).toBe(true);

@@ -145,8 +145,7 @@ describe.skipIf(onPostgres)(MAIN, { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     if (secret !== undefined) env.JWT_SECRET = secret;
     const result = await runToExit({ cwd, env });
     expect(result.signal).toBeNull();
-    expect(result.code).not.toBe(0);
-    expect(result.code).not.toBeNull();
+    expect(result.code).toBe(78); // EX_CONFIG, as the README promises
     const output = result.stderr + result.stdout;
     expect(output).toContain('JWT_SECRET');
     expect(output).not.toContain('listening');

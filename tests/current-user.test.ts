@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSql } from './helpers/db.js';
 import { expectProblem, send, type RawResponse } from './helpers/http.js';
@@ -17,9 +18,27 @@ function me(headers: Record<string, string> = {}, query = ''): Promise<RawRespon
   return send(server.url, ME + query, { headers });
 }
 
+/** fetch joins repeated headers into one; node:http sends each value as a header line of its own. */
+async function withRepeatedHeader(path: string, name: string, values: string[]): Promise<RawResponse> {
+  const { status, headers, text } = await new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
+    const request = httpRequest(server.url + path, { headers: { [name]: values } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => {
+        const received = new Headers();
+        for (const [key, value] of Object.entries(response.headers)) if (typeof value === 'string') received.set(key, value);
+        resolve({ status: response.statusCode ?? 0, headers: received, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+  return { status, headers, text, body: JSON.parse(text) as unknown };
+}
+
 function expectInvalidToken(response: RawResponse): void {
   expectProblem(response, 401, 'invalid_token');
-  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_token"');
 }
 
 describe('GET /api/v1/users/me', () => {
@@ -41,7 +60,7 @@ describe('GET /api/v1/users/me', () => {
   it('answers a missing token with 401, a bare "Bearer" challenge and problem+json', async () => {
     const response = await me();
     expectProblem(response, 401, 'not_authenticated');
-    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi"');
   });
 
   it('answers a garbage token with 401 and error="invalid_token"', async () => {
@@ -54,7 +73,7 @@ describe('GET /api/v1/users/me', () => {
     const { token } = await registerAndLogin(server);
     const response = await me({}, `?access_token=${encodeURIComponent(token)}`);
     expectProblem(response, 401, 'not_authenticated');
-    expect(response.headers.get('www-authenticate')).toBe('Bearer');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi"');
   });
 
   it.each([
@@ -68,6 +87,25 @@ describe('GET /api/v1/users/me', () => {
     const response = await me({ Authorization: authorization(token) });
     expectProblem(response, 401);
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+  });
+
+  it.each([
+    ['Basic credentials', `Basic ${Buffer.from('someone@example.com:password').toString('base64')}`],
+    ['a Digest credential', 'Digest username="someone"'],
+    ['a bare token without a scheme', 'eyJhbGciOiJIUzI1NiJ9.e30.x'],
+  ])('answers %s, which tries no bearer token, with a challenge that names no error (RFC 6750 §3)', async (_label, authorization) => {
+    const response = await me({ Authorization: authorization });
+    expectProblem(response, 401, 'not_authenticated');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi"');
+  });
+
+  it('refuses two Authorization headers with 400, in either order, even when one holds a valid token', async () => {
+    const { token } = await registerAndLogin(server);
+    for (const pair of [[`Bearer ${token}`, 'Bearer garbage'], ['Bearer garbage', `Bearer ${token}`], [`Bearer ${token}`, `Bearer ${token}`]]) {
+      const response = await withRepeatedHeader(ME, 'Authorization', pair);
+      expectProblem(response, 400, 'duplicate_authorization');
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_request"');
+    }
   });
 
   it('accepts the scheme name in any case, as RFC 9110 says auth schemes are case-insensitive', async () => {

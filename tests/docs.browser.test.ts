@@ -1,15 +1,23 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApiSpec } from '../server/api-spec.js';
+import { PACKAGE_ROOT } from './helpers/child-server.js';
 import { CHROMIUM_PATH, foreignRequests, hasChromium, launchChromium, openObservedPage } from './helpers/browser.js';
 import { GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
 const SUITE = hasChromium
   ? 'the docs pages in Chromium'
   : `the docs pages in Chromium (SKIPPED: no browser at ${CHROMIUM_PATH}; install Debian's chromium package)`;
+
+const run = promisify(execFile);
+/** What the password grant without a client does not use, and Swagger UI shows unless told otherwise. */
+const CLIENT_FIELDS = /client_id|client_secret|client credentials location/i;
 
 /** Set DOCS_SCREENSHOT_DIR to keep the screenshots; otherwise they go to a temporary folder that is removed. */
 const keptScreenshots = process.env.DOCS_SCREENSHOT_DIR;
@@ -47,6 +55,8 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 60_000 }, () => {
 
       await page.locator('.auth-wrapper .authorize').click();
       const dialog = page.locator('.modal-ux');
+      await dialog.locator('#oauth_username').waitFor();
+      expect(await dialog.innerText()).not.toMatch(CLIENT_FIELDS);
       await dialog.locator('#oauth_username').fill(email);
       await dialog.locator('#oauth_password').fill(GOOD_PASSWORD);
       const loggedIn = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/v1/users/login');
@@ -64,6 +74,9 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 60_000 }, () => {
       const tokens: unknown = await login.json();
       expect(tokens).toMatchObject({ access_token: expect.any(String), token_type: 'bearer' });
       await dialog.getByText('Authorized', { exact: true }).waitFor();
+      // Nobody entered a client secret: no "client_secret: ******" either.
+      expect(await dialog.innerText()).not.toMatch(CLIENT_FIELDS);
+      await page.screenshot({ path: join(screenshots, 'swagger-ui-authorized.png') });
       await dialog.getByRole('button', { name: 'Close' }).click();
       // persistAuthorization: false keeps the token out of localStorage.
       expect(await page.evaluate("localStorage.getItem('authorized')")).toBeNull();
@@ -122,6 +135,36 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 60_000 }, () => {
         .poll(() => observed.cspViolations())
         .toEqual([expect.stringMatching(/^script-src/), 'img-src https://example.com/pixel.png']);
       expect(foreignRequests(observed.requests, server.url)).toEqual(['https://example.com/pixel.png']);
+    } finally {
+      await observed.close();
+    }
+  });
+
+  it('npm run docs writes one page that renders as /redoc does: Redoc 2, a server a reader can use, nothing fetched', async () => {
+    const out = join(screenshots, 'docs', 'index.html');
+    const built = await run(process.execPath, ['--import', 'tsx', join(PACKAGE_ROOT, 'scripts', 'build-docs.ts'), '--out', out], { cwd: PACKAGE_ROOT });
+    expect(built.stderr).toBe('');
+    const observed = await openObservedPage(browser);
+    const { page } = observed;
+    try {
+      await page.goto(pathToFileURL(out).href);
+      await page.getByRole('heading', { level: 1, name: titleOf(spec.document) }).waitFor();
+      await page.getByRole('heading', { name: summaryOf(spec.document, '/api/v1/users/me', 'get') }).waitFor();
+      await page.screenshot({ path: join(screenshots, 'redoc-standalone.png') });
+
+      expect(await page.evaluate('window.Redoc.version')).toMatch(/^2\./);
+      // Each operation's endpoint panel names where `npm start` listens, not a bare `/`.
+      expect(await page.locator('[role=button] span', { hasText: /^http:\/\/127\.0\.0\.1:8000$/ }).count()).toBeGreaterThan(0);
+      // The intro describes the API as it is, and points at Swagger UI for the Authorize button this page lacks.
+      const intro = await page.locator('.api-content').first().innerText();
+      expect(intro).toMatch(/Sessions/);
+      expect(intro).toMatch(/admin/);
+      expect(intro).not.toMatch(/press \*?Authorize/i);
+      expect(await page.locator('a[href="https://redocly.com/redoc/"]').innerText()).toBe('API docs by Redocly');
+
+      expect(observed.requests.filter((url) => !url.startsWith('file:') && !url.startsWith('blob:') && !url.startsWith('data:'))).toEqual([]);
+      expect(await observed.cspViolations()).toEqual([]);
+      expect(observed.errors).toEqual([]);
     } finally {
       await observed.close();
     }

@@ -1,7 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNoLeak, expectProblem, postJson, send, type RawRequest, type RawResponse } from './helpers/http.js';
-import { GOOD_PASSWORD, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, registerAndLogin, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 import { allowedMethods } from './helpers/spec.js';
 
 const REGISTER = '/api/v1/users/register';
@@ -33,12 +33,21 @@ describe('malformed bodies', () => {
     ['a trailing comma', '{"email":"a@b.co",}'],
     ['single quotes', "{'email':'a@b.co'}"],
     ['a bare word', 'hello'],
-    ['a JSON null', 'null'],
     ['invalid UTF-8', Buffer.from([0x7b, 0xff, 0xfe, 0x7d])],
   ])('answers %s with 400 and the stable code malformed_body', async (_label, body) => {
     const response = await send(server.url, REGISTER, json(body));
     expectProblem(response, 400, 'malformed_body');
     expectNoLeak(response);
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['a number', '1'],
+    ['a string', '"x"'],
+    ['true', 'true'],
+  ])('answers well-formed JSON that is no object (%s) with 422 at /body, not "not well-formed"', async (_label, body) => {
+    const problem = expectProblem(await send(server.url, REGISTER, json(body)), 422, 'validation_failed');
+    expect(problem.errors).toEqual([{ path: '/body', message: 'must be object' }]);
   });
 
   it('gives the same problem document for every kind of malformed JSON', async () => {
@@ -102,7 +111,59 @@ describe('content types', () => {
   });
 });
 
+describe('a body sent where it does not belong', () => {
+  const malformed = '{"not json';
+  const oversized = JSON.stringify({ padding: 'x'.repeat(LIMIT * 2) });
+
+  it.each([
+    ['malformed JSON', json(malformed)],
+    ['a body over the limit', json(oversized)],
+    ['an unsupported content type', { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: 'hello' }],
+  ])('is ignored by operations that take none: %s to logout and to revoking a session', async (_label, request) => {
+    const { token } = await registerAndLogin(server);
+    const revoke = await send(server.url, '/api/v1/users/me/sessions/00000000-0000-4000-8000-000000000000', {
+      ...request,
+      method: 'DELETE',
+      headers: { ...request.headers, ...bearer(token) },
+    });
+    expectProblem(revoke, 404, 'session_not_found');
+    const logout = await send(server.url, '/api/v1/users/logout', { ...request, headers: { ...request.headers, ...bearer(token) } });
+    expect(logout.status, logout.text).toBe(204);
+  });
+
+  it("is read only after the token is checked: a member's malformed body to an admin operation is a 403", async () => {
+    const { token } = await registerAndLogin(server);
+    const response = await send(server.url, '/api/v1/admin/users/1', { ...json(malformed), method: 'DELETE', headers: { ...json(malformed).headers, ...bearer(token) } });
+    expectProblem(response, 403, 'forbidden');
+  });
+
+  it('is read only after the token is checked: no token and a malformed or oversized body is a 401', async () => {
+    for (const body of [malformed, oversized]) {
+      expectProblem(await send(server.url, '/api/v1/users/me/password', json(body)), 401, 'not_authenticated');
+    }
+  });
+
+  it('is read only after routing: an unknown path is a 404 and a wrong method a 405, whatever the body', async () => {
+    for (const body of [malformed, oversized]) {
+      expectProblem(await send(server.url, '/api/v1/users/nowhere', json(body)), 404, 'not_found');
+      expectProblem(await send(server.url, ME, json(body)), 405, 'method_not_allowed');
+    }
+  });
+});
+
 describe('routing', () => {
+  it.each([
+    '/METRICS', '/Metrics', '/metrics/', '/healthz/', '/HEALTHZ', '/api/v1/users/ME', '/api/v1/users/me/', '/API/V1/USERS/ME',
+    '/Docs', '/docs/', '/openapi.JSON', '/redoc/', '/DOCS/swagger-ui.css', '/Account', '/account/',
+  ])('matches paths exactly: %s is a 404', async (path) => {
+    const response = await send(server.url, path);
+    expectProblem(response, 404, 'not_found');
+  });
+
+  it.each(['POST', 'PATCH'])('matches paths exactly for %s too: /api/v1/users/LOGIN is a 404', async (method) => {
+    expectProblem(await send(server.url, '/api/v1/users/LOGIN', { ...json('{}'), method }), 404, 'not_found');
+  });
+
   it.each(['/', '/api/v1/users', '/api/v1/users/unknown', '/api/v2/users/me', '/api/v1/users/%E0%A4%A'])(
     'answers the unknown path %s with 404 problem+json',
     async (path) => {
@@ -172,5 +233,24 @@ describe('every error is a problem document that reveals nothing', () => {
     expect(rejected.text).not.toContain(secret);
     const wrong = await postJson(server.url, LOGIN, { email, password: secret });
     expect(wrong.text).not.toContain(secret);
+  });
+});
+
+describe('X-Content-Type-Options: nosniff on every response', () => {
+  it('is sent on API answers of every kind: 200, 201, 204, 401, 404, 405, 422 and the probes', async () => {
+    const { token } = await registerAndLogin(server);
+    const answers = [
+      await send(server.url, ME, { headers: bearer(token) }),
+      await postJson(server.url, REGISTER, { email: uniqueEmail('nosniff'), password: GOOD_PASSWORD }),
+      await send(server.url, '/api/v1/users/logout', { method: 'POST', headers: bearer(token) }),
+      await send(server.url, ME),
+      await send(server.url, '/nowhere'),
+      await send(server.url, ME, { method: 'PUT' }),
+      await postJson(server.url, REGISTER, {}),
+      await send(server.url, '/healthz'),
+      await send(server.url, '/metrics'),
+    ];
+    expect(answers.map((answer) => answer.status)).toEqual([200, 201, 204, 401, 404, 405, 422, 200, 200]);
+    for (const answer of answers) expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
   });
 });

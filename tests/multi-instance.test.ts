@@ -132,7 +132,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL)(
       expect(statuses).toEqual([201, 409, 409, 409, 409, 409, 409, 409]);
     });
 
-    it('deactivation by an admin on A ends the account\'s session on B at once, and B refuses its login', async () => {
+    it('deactivation by an admin on A ends the account\'s session on B at once, and B refuses its login (403 account_disabled)', async () => {
       const email = uniqueEmail();
       const user = await register(a, email);
       const tokens = await login(b, email);
@@ -143,7 +143,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL)(
       });
       expect(deactivated.response.status).toBe(200);
       expect(await meStatus(b, tokens.access_token)).toBe(401);
-      expect((await postJson(b.server.url, LOGIN, { email, password: GOOD_PASSWORD })).status).toBe(401);
+      expect((await postJson(b.server.url, LOGIN, { email, password: GOOD_PASSWORD })).status).toBe(403);
     });
 
     it('deleting an account on B rejects its token on A at once', async () => {

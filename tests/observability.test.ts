@@ -22,6 +22,30 @@ describe('request ids, access log and metrics', () => {
     expect(typeof line?.durationMs).toBe('number');
   });
 
+  it('names the operation on the access line of a request refused before its handler (bad token, no token, bad body)', async () => {
+    const refused = [
+      { id: 'refused-token', operationId: 'getCurrentUser', status: 401, send: (headers: Record<string, string>) => fetch(`${server.url}/api/v1/users/me`, { headers: { ...headers, ...bearer('not-a-token') } }) },
+      { id: 'no-token', operationId: 'listUsers', status: 401, send: (headers: Record<string, string>) => fetch(`${server.url}/api/v1/admin/users`, { headers }) },
+      {
+        id: 'bad-body',
+        operationId: 'registerUser',
+        status: 422,
+        send: (headers: Record<string, string>) =>
+          fetch(`${server.url}/api/v1/users/register`, { method: 'POST', headers: { ...headers, 'Content-Type': 'application/json' }, body: '{"email":"x"}' }),
+      },
+    ];
+    for (const { id, status, send } of refused) expect((await send({ 'X-Request-Id': id })).status, id).toBe(status);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = server
+      .logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((text) => JSON.parse(text) as Record<string, unknown>);
+    for (const { id, operationId, status } of refused) {
+      expect(lines.find((entry) => entry.requestId === id && entry.msg === 'request'), id).toMatchObject({ operationId, status });
+    }
+  });
+
   it('replaces an X-Request-Id that could smuggle anything into a log line', async () => {
     const response = await fetch(`${server.url}/healthz`, { headers: { 'X-Request-Id': 'evil id"}{' } });
     const id = response.headers.get('x-request-id');

@@ -45,15 +45,17 @@ async function authenticateBearer(ctx: Context): Promise<void> {
   if (header === '') throw missingToken();
   if (header !== 'Bearer good') {
     throw new AppError(401, 'invalid_token', 'The access token is invalid or expired.', {
-      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
+      headers: { 'WWW-Authenticate': 'Bearer realm="authapi", error="invalid_token"' },
     });
   }
   ctx.state.user = 'alice';
 }
 
-function createApp(): Koa {
+/** `bodyAfterAuth`: the body parser is handed to the adapter (as app.ts does) instead of running first. */
+function createApp(bodyAfterAuth = false): Koa {
   const app = new Koa();
-  app.use(bodyParser({ enableTypes: ['json', 'form'] }));
+  const parseBody = bodyParser({ enableTypes: ['json', 'form'], strict: false });
+  if (!bodyAfterAuth) app.use(parseBody);
   app.use(async function renderErrors(ctx, next) {
     try {
       await next();
@@ -66,7 +68,14 @@ function createApp(): Koa {
       ctx.body = error.toProblem();
     }
   });
-  app.use(openapiValidator({ apiSpec: spec, validateResponses: true, securityHandlers: { BearerToken: authenticateBearer } }));
+  app.use(
+    openapiValidator({
+      apiSpec: spec,
+      validateResponses: true,
+      securityHandlers: { BearerToken: authenticateBearer },
+      ...(bodyAfterAuth ? { parseBody } : {}),
+    }),
+  );
   app.use(async function route(ctx) {
     seen = {
       operationId: ctx.state.operationId,
@@ -83,17 +92,23 @@ function createApp(): Koa {
 }
 
 let baseUrl = '';
-let close: () => void = () => {};
+let bodyAfterAuthUrl = '';
+const closers: (() => void)[] = [];
 
-beforeAll(async () => {
-  const server = createApp().listen(0);
+async function listen(app: Koa): Promise<string> {
+  const server = app.listen(0);
   await new Promise<void>((resolve) => server.once('listening', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('expected a TCP address');
-  baseUrl = `http://127.0.0.1:${address.port}`;
-  close = () => server.close();
+  closers.push(() => server.close());
+  return `http://127.0.0.1:${address.port}`;
+}
+
+beforeAll(async () => {
+  baseUrl = await listen(createApp());
+  bodyAfterAuthUrl = await listen(createApp(true));
 });
-afterAll(() => close());
+afterAll(() => closers.forEach((close) => close()));
 
 async function call(method: string, path: string, init: { json?: unknown; headers?: Record<string, string>; body?: string } = {}) {
   seen = {};
@@ -206,12 +221,12 @@ describe('openapiValidator', () => {
     const refused = await call('GET', '/me', { headers: { Authorization: 'Bearer expired' } });
     expect(refused.status).toBe(401);
     expect(refused.body).toMatchObject({ code: 'invalid_token', detail: 'The access token is invalid or expired.' });
-    expect(refused.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_token"');
     expect(seen.operationId).toBeUndefined();
 
     const missing = await call('GET', '/me');
     expect(missing.body.code).toBe('not_authenticated');
-    expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+    expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="authapi"');
   });
 
   it('turns a response that breaks the spec into a bare 500 and logs why', async () => {
@@ -240,6 +255,28 @@ describe('openapiValidator', () => {
     expect(res.status).toBe(500);
     expect(res.body.code).toBe('internal_error');
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('with parseBody, the body is read after routing and authentication, and only where it is taken', () => {
+  const malformed = { 'content-type': 'application/json' };
+  const send = (method: string, path: string, headers: Record<string, string> = {}) =>
+    fetch(bodyAfterAuthUrl + path, { method, headers: { ...malformed, ...headers }, body: '{"broken' });
+
+  it('parses and validates it for an operation that takes one: `null` is well-formed, and a 422 at /body', async () => {
+    const response = await fetch(`${bodyAfterAuthUrl}/widgets`, { method: 'POST', headers: malformed, body: 'null' });
+    expect(response.status).toBe(422);
+    expect(await response.json()).toMatchObject({ errors: [{ path: '/body', message: 'must be object' }] });
+    const valid = await fetch(`${bodyAfterAuthUrl}/widgets`, { method: 'POST', headers: malformed, body: '{"name":"gear","email":"a@example.com"}' });
+    expect(valid.status).toBe(201);
+  });
+
+  it('answers a wrong path, a wrong method or a bad token before reading the body', async () => {
+    expect((await send('POST', '/nowhere')).status).toBe(404);
+    expect((await send('DELETE', '/widgets')).status).toBe(405);
+    expect((await send('POST', '/me')).status).toBe(405);
+    const me = await fetch(`${bodyAfterAuthUrl}/me`, { headers: { ...malformed, authorization: 'Bearer bad' } });
+    expect(me.status).toBe(401);
   });
 });
 

@@ -14,7 +14,8 @@ export function addTokenCommand(parent: CommandParent): void {
     .command('token')
     .description('print the access token alone, for scripts')
     .option('--json', 'print the token with its type and expiry as JSON')
-    .addHelpText('after', examples([`curl -H "Authorization: Bearer $(authcli token)" ${DEFAULT_BASE_URL}/api/v1/users/me`]))
+    .option('--decode', 'print the token\'s header and claims as JSON (decoded, not verified)')
+    .addHelpText('after', examples([`curl -H "Authorization: Bearer $(authcli token)" ${DEFAULT_BASE_URL}/api/v1/users/me`, 'authcli token --decode']))
     .action(async (options, command) => {
       const context = commandContext(command.optsWithGlobals());
       const { requireSession } = await import('../session.js');
@@ -24,6 +25,11 @@ export function addTokenCommand(parent: CommandParent): void {
         session.source === 'stored'
           ? { access_token: session.credentials.access_token, token_type: session.credentials.token_type, expires_at: session.credentials.access_token_expires_at }
           : { access_token: session.accessToken, token_type: 'bearer', expires_at: null };
+      // Decoded, not verified: for reading what a resource server will see (kid, alg, aud, exp).
+      if (options.decode) {
+        const [header, claims] = token.access_token.split('.', 2).map((part): unknown => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+        return printJson({ header, claims });
+      }
       if (options.json) return printJson(token);
       printLine(token.access_token);
     });

@@ -49,6 +49,11 @@ export class LoginThrottle {
   }
 
   async recordSuccess(email: string): Promise<void> {
+    await this.clearAccount(email);
+  }
+
+  /** Forgets an account's failures (an admin's unlock): its next login is judged afresh. Address counters stay. */
+  async clearAccount(email: string): Promise<void> {
     await storeCall(this.limiters.account.delete(accountKey(email)));
   }
 

@@ -1,9 +1,11 @@
 import type { Context } from 'koa';
 import type { AccessTokens } from '../auth/access-tokens.js';
-import { forbidden, invalidToken, missingToken } from '../errors.js';
+import { duplicateAuthorization, forbidden, invalidToken, missingToken } from '../errors.js';
 import type { SessionsService } from '../features/sessions/sessions.service.js';
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
+/** The scheme name alone: `Bearer` followed by anything, or nothing. */
+const BEARER_SCHEME = /^Bearer(?: |$)/i;
 
 /**
  * The security handler for `OAuth2PasswordBearer`: run by the OpenAPI
@@ -13,8 +15,12 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  */
 export function authenticateBearer(accessTokens: AccessTokens, sessions: SessionsService) {
   return async function authenticateBearer(ctx: Context, scopes: string[]): Promise<void> {
+    // Node keeps only the first of repeated Authorization headers; which one the client meant is unknowable
+    // (`Bearer <valid>` then `Bearer garbage` was a 200, the reverse a 401).
+    if ((ctx.req.headersDistinct.authorization?.length ?? 0) > 1) throw duplicateAuthorization();
     const header = ctx.get('Authorization');
-    if (header === '') throw missingToken();
+    // Another scheme (e.g. `Basic`) is no bearer token that failed, it is none at all (RFC 6750 §3).
+    if (header === '' || !BEARER_SCHEME.test(header)) throw missingToken();
     const token = BEARER.exec(header)?.[1];
     if (token === undefined) throw invalidToken('The Authorization header must be "Bearer <token>".');
     const claims = accessTokens.verify(token);

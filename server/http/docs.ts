@@ -6,6 +6,7 @@ import type { Middleware } from 'koa';
 import mount from 'koa-mount';
 import serve from 'koa-static';
 import { packageRoot, type ApiSpec } from '../api-spec.js';
+import { EXACT_PATHS } from './router.js';
 
 const require = createRequire(import.meta.url);
 const SWAGGER_UI_DIR = dirname(require.resolve('swagger-ui-dist/package.json'));
@@ -52,7 +53,7 @@ const REDOC_POLICY = contentSecurityPolicy({ ...BASE_POLICY, 'worker-src': 'blob
  * this process so the docs work offline. Mounted before the validator: these are not API operations.
  */
 export function docsRoutes(spec: ApiSpec): Router {
-  const router = new Router();
+  const router = new Router(EXACT_PATHS);
   const json = JSON.stringify(spec.document);
   const title = titleOf(spec);
   const ownDir = join(packageRoot(), 'server', 'http', 'docs');
@@ -60,7 +61,7 @@ export function docsRoutes(spec: ApiSpec): Router {
   const swaggerUiPage = own('swagger-ui.html').replaceAll('{{title}}', escapeHtml(title));
   const redocPage = own('redoc.html').replaceAll('{{title}}', escapeHtml(title));
   const swaggerInitializer = own('swagger-initializer.js');
-  const redocBundle = readFileSync(join(REDOC_DIR, 'redoc.standalone.js'), 'utf8').replaceAll(REDOC_LOGO_URL, EMPTY_SVG);
+  const redocBundle = readRedocBundle();
 
   router.get('/openapi.yaml', (ctx) => {
     ctx.type = 'application/yaml; charset=utf-8';
@@ -81,6 +82,11 @@ export function docsRoutes(spec: ApiSpec): Router {
   router.get('/redoc', htmlPage(redocPage, REDOC_POLICY));
   router.get('/redoc/redoc.standalone.js', script(redocBundle, VENDOR_CACHE_CONTROL));
   return router;
+}
+
+/** Redoc 2's standalone bundle, as /redoc serves it and `npm run docs` inlines it. */
+export function readRedocBundle(): string {
+  return readFileSync(join(REDOC_DIR, 'redoc.standalone.js'), 'utf8').replaceAll(REDOC_LOGO_URL, EMPTY_SVG);
 }
 
 function htmlPage(html: string, policy: string): Middleware {
@@ -119,13 +125,13 @@ function contentSecurityPolicy(directives: Record<string, string>): string {
     .join('; ');
 }
 
-function titleOf(spec: ApiSpec): string {
+export function titleOf(spec: ApiSpec): string {
   const info = spec.document.info;
   if (typeof info === 'object' && info !== null && 'title' in info && typeof info.title === 'string') return info.title;
   return 'API';
 }
 
-function escapeHtml(text: string): string {
+export function escapeHtml(text: string): string {
   const entities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
   return text.replace(/[&<>"']/g, (char) => entities[char] ?? char);
 }

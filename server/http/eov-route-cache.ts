@@ -13,7 +13,8 @@ const cached = new WeakSet<Compile>();
  * profile (bench/FINDINGS.md). The patterns are the spec's own and path-to-regexp is a pure function of its
  * arguments, so each pattern is compiled once and the result reused.
  *
- * This replaces the `pathToRegexp` export of the path-to-regexp copy that EOV loads (EOV looks it up at each call).
+ * This replaces the `pathToRegexp` export of the path-to-regexp copy that EOV loads (EOV looks it up at each call),
+ * and translates EOV's `strict` option, which path-to-regexp 8 no longer reads, into its `trailing`.
  * Only calls whose options are EOV's (`sensitive`, `strict`) are cached; any other caller of that copy, such as
  * @koa/router at start-up with more options, gets the original function's fresh answer.
  */
@@ -25,10 +26,13 @@ export function compileEovRoutesOnce(): void {
   const compiled = new Map<string, unknown>();
   const compileOnce: Compile = (path, options) => {
     if (typeof path !== 'string' || !hasOnlyEovOptions(options)) return compile(path, options);
-    const key = `${options?.sensitive === true ? 's' : '-'}${options?.strict === true ? 's' : '-'}${path}`;
+    const sensitive = options?.sensitive === true, strict = options?.strict === true;
+    const key = `${sensitive ? 's' : '-'}${strict ? 's' : '-'}${path}`;
     let result = compiled.get(key);
     if (result === undefined) {
-      result = compile(path, options);
+      // path-to-regexp 8 dropped `strict` for `trailing` (default true: `/me/` matches `/me`), and EOV still
+      // passes `strict`: without this, `/metrics/` would match `/metrics` whatever the app says.
+      result = compile(path, { sensitive, trailing: !strict });
       compiled.set(key, result);
     }
     return result;

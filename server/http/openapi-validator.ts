@@ -1,9 +1,11 @@
 /**
  * Runs express-openapi-validator (EOV) inside Koa: it has no Koa adapter, and koa-connect fails (`req.path` is
  * undefined). We call its Express handlers against a per-request `req`/`res` shim holding only the members EOV 5.6.2
- * reads or writes. That is internal API: the version is pinned and tests/openapi-validator.test.ts covers each branch.
+ * reads or writes. That is internal API, every piece of it listed in eov-internals.ts and pinned by
+ * tests/eov-internals.test.ts; tests/openapi-validator.test.ts covers each branch of the adapter.
  * Overhead, measured in-process over 100k requests on the 3-path test spec: about 20-25 µs per request, plus 5-15 µs
- * with response validation (noisy 2-core box). A tenth of it is EOV compiling a path-to-regexp per route per request.
+ * with response validation (noisy 2-core box), before the route cache (eov-route-cache.ts) took out most of EOV's
+ * per-request route matching.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Context, Middleware } from 'koa';
@@ -11,6 +13,7 @@ import type { Context, Middleware } from 'koa';
 import type {} from 'koa-bodyparser';
 import * as OpenApiValidator from 'express-openapi-validator';
 import { AppError, internalError, methodNotAllowed, missingToken, notFound, requestRejected, validationFailed, type FieldError } from '../errors.js';
+import { EOV_ALLOW_UNKNOWN_QUERY, EOV_ROUTING_SETTINGS, eovSteps, runEovStep } from './eov-internals.js';
 import { compileEovRoutesOnce, StaticOperationMatches } from './eov-route-cache.js';
 
 export interface OpenApiValidatorOptions {
@@ -23,6 +26,13 @@ export interface OpenApiValidatorOptions {
    * `scopes` are the ones the operation's security requirement lists (e.g. `['admin']`).
    */
   securityHandlers: Record<string, (ctx: Context, scopes: string[]) => Promise<void>>;
+  /**
+   * Reads the request body (e.g. koa-bodyparser). Run only once the request has matched an operation that takes a
+   * body and has passed its security handler, so an unknown path is a 404 and a missing token a 401 whatever
+   * the body holds, and a body sent to an operation that takes none is ignored rather than refused with a
+   * status that operation does not document. Without it, the body must already be parsed.
+   */
+  parseBody?: Middleware;
 }
 
 type EovOptions = Parameters<typeof OpenApiValidator.middleware>[0];
@@ -48,12 +58,13 @@ interface ResponseShim {
   error?: unknown;
 }
 
-// EOV asks the app for its routing flags (both off, as in @koa/router) and hooks `app.param()`, which only
-// Express routers would call.
-const app = { enabled: (_setting: string) => false, param: () => {} };
+// EOV asks the app for its routing flags, `strict routing` and `case sensitive routing`: both on, as in our
+// @koa/router (router.ts EXACT_PATHS), so `/METRICS` or `/metrics/` is no operation. It also hooks `app.param()`,
+// which only Express routers would call.
+const app = { enabled: (setting: string) => EOV_ROUTING_SETTINGS.some((name) => name === setting), param: () => {} };
 
 export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
-  const { apiSpec, validateResponses, securityHandlers } = options;
+  const { apiSpec, validateResponses, securityHandlers, parseBody } = options;
   if (!isOpenApiDocument(apiSpec)) throw new TypeError('apiSpec must be a parsed OpenAPI 3 document');
 
   // EOV's security handlers receive its `req`; this finds the Koa context and keeps what our handler threw,
@@ -87,42 +98,49 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
     fileUploader: false,
     $refParser: { mode: 'bundle' },
   });
-  const checkResponse = steps.find((step) => step.name === 'responseMiddleware');
+  const { findOperation, authenticate, validateRequest, validateResponse: checkResponse } = eovSteps(steps);
   const checkRequest = steps.filter((step) => step !== checkResponse);
-  const findOperation = steps.find((step) => step.name === 'metadataMiddleware');
   const staticOperations = new StaticOperationMatches();
 
   return async function openapiValidator(ctx, next) {
-    const raw: string | undefined = ctx.request.rawBody;
-    const parsed = raw !== undefined && raw !== ''; // koa-bodyparser turns "no body" and unparsed types into {}
     const sentBody = (ctx.request.length ?? 0) > 0 || ctx.get('Transfer-Encoding') !== '';
     // Copies of headers and query: EOV coerces them and fills in defaults in place, and Koa caches ctx.query.
     const { path, url, originalUrl } = ctx;
     // HEAD is GET without a body (RFC 9110 §9.3.2); load balancers probe with it.
     const method = ctx.method === 'HEAD' ? 'GET' : ctx.method;
-    const headers = { ...ctx.headers }, query = { ...ctx.query }, body = parsed ? ctx.request.body : undefined;
-    const req: RequestShim = { method, path, url, originalUrl, baseUrl: '', headers, query, params: {}, body, app };
+    const headers = { ...ctx.headers }, query = { ...ctx.query };
+    const req: RequestShim = { method, path, url, originalUrl, baseUrl: '', headers, query, params: {}, body: undefined, app };
     const getHeaders = () => ({ 'content-type': ctx.response.get('Content-Type') });
     const res: ResponseShim = { statusCode: 200, headersSent: false, getHeaders, json: () => res };
     const request: Pending = { ctx };
     pending.set(req, request);
 
+    let parsed = false;
     for (const step of checkRequest) {
+      if (step === validateRequest) {
+        if (parseBody && takesBody(req.openapi)) await parseBody(ctx, async () => {});
+        const raw: string | undefined = ctx.request.rawBody;
+        parsed = raw !== undefined && raw !== ''; // koa-bodyparser turns "no body" and unparsed types into {}
+        req.body = parsed ? ctx.request.body : undefined;
+      }
       const known = step === findOperation ? staticOperations.find(method, path) : undefined;
       if (known) {
-        // What EOV's step would have set: the operation, and `params` as the same (empty) path parameters.
+        // What EOV's step would have set (eov-internals.ts item 4): the operation, and no path parameters.
         req.openapi = known;
-        req.params = isRecord(known.pathParams) ? known.pathParams : {};
-        continue;
+        req.params = {};
+      } else {
+        try {
+          await run(step, req, res);
+        } catch (error) {
+          if (step !== authenticate) throw toAppError(error, sentBody);
+          if (request.thrown) throw request.thrown.error;
+          throw statusOf(error) === 500 ? internalError(error) : missingToken();
+        }
+        if (step === findOperation) staticOperations.remember(method, path, req.openapi);
       }
-      try {
-        await run(step, req, res);
-      } catch (error) {
-        if (step.name !== 'securityMiddleware') throw toAppError(error, sentBody);
-        if (request.thrown) throw request.thrown.error;
-        throw statusOf(error) === 500 ? internalError(error) : missingToken();
-      }
-      if (step === findOperation) staticOperations.remember(method, path, req.openapi);
+      // Named as soon as it is known, before security and validation run: the access-log line and the metrics of
+      // a refused token or an invalid body then say which operation was refused.
+      if (step === findOperation && isOperationMatch(req.openapi)) ctx.state.operationId = req.openapi.schema.operationId;
     }
 
     const openapi = req.openapi;
@@ -169,7 +187,7 @@ function ignoreQueryWhereNoneDeclared<T extends object>(document: T): T {
         const resolved = resolveLocalRef(copy, parameter);
         return isRecord(resolved) && resolved.in === 'query';
       });
-      if (!takesQuery) operation['x-eov-allow-unknown-query-parameters'] = true;
+      if (!takesQuery) operation[EOV_ALLOW_UNKNOWN_QUERY] = true;
     }
   }
   return copy;
@@ -190,16 +208,8 @@ function nonFinite(values: Record<string, unknown>, location: 'query' | 'path'):
   return undefined;
 }
 
-/** Calls one Express handler; `next(err)` rejects. A later `next(err)` (the response hook's) lands on `res.error`. */
 function run(step: EovHandler, req: RequestShim, res: ResponseShim): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // Typed for Express's Request/Response; the shims carry the subset EOV 5.6.2 uses.
-    Reflect.apply(step, undefined, [req, res, (error?: unknown) => {
-      if (error === undefined || error === null) return resolve();
-      res.error ??= error;
-      reject(error);
-    }]);
-  });
+  return runEovStep(step, req, res, (error) => (res.error ??= error));
 }
 
 function toAppError(error: unknown, sentBody: boolean): AppError {
@@ -263,6 +273,11 @@ function isOpenApiDocument(doc: object): doc is Exclude<EovOptions['apiSpec'], s
 }
 
 type OperationMatch = { schema: { operationId: string }; pathParams: Record<string, unknown> };
+
+/** Whether the operation EOV matched declares a request body (EOV sets `requestBody: null` where none is). */
+function takesBody(openapi: unknown): boolean {
+  return isRecord(openapi) && isRecord(openapi.schema) && isRecord(openapi.schema.requestBody);
+}
 
 function isOperationMatch(value: unknown): value is OperationMatch {
   if (!isRecord(value) || !isRecord(value.pathParams) || !isRecord(value.schema)) return false;

@@ -4,12 +4,18 @@ import { listOperations, type OpenApiDocument } from '../api-spec.js';
 import type { AppContext, AppState, OperationHandlers, OperationId } from './state.js';
 
 /**
+ * Paths match as the spec writes them: `/METRICS` or `/metrics/` is not `/metrics`. A proxy rule such as nginx's
+ * `location = /metrics { return 404; }` compares exactly, so a looser match here reopened what it closes.
+ */
+export const EXACT_PATHS = { strict: true, sensitive: true } as const;
+
+/**
  * Binds each operation of the spec to the handler of the same operationId.
  * Refuses to start when the two disagree, so an operation can never be
  * documented but unserved, or served but undocumented.
  */
 export function createRouter(document: OpenApiDocument, handlers: OperationHandlers): Router<AppState> {
-  const router = new Router<AppState>();
+  const router = new Router<AppState>(EXACT_PATHS);
   const operations = listOperations(document);
   const ids = new Set<string>(Object.keys(handlers));
 

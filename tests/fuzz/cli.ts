@@ -10,8 +10,15 @@
  * Exit codes: 0 the contract held, 1 it did not, 2 usage.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_SEED, formatStatuses, Fuzzer, FUZZ_SERVER_ENV, secretsInLogs, seedFor, targetsOf } from './fuzzer.js';
-import { loadApiModel } from './spec.js';
+
+// The test helpers fix their backend from TEST_BACKEND when they load (tests/helpers/postgres.ts), and fuzzer.ts
+// loads them: so it is set here, before any of them is imported. Static imports run first, which is why the
+// README's `TEST_DATABASE_URL=… TEST_REDIS_URL=… npm run fuzz` silently ran on SQLite.
+const services = [process.env.TEST_DATABASE_URL, process.env.TEST_REDIS_URL].filter(Boolean).length;
+if (services === 2 && !process.env.TEST_BACKEND) process.env.TEST_BACKEND = 'postgres';
+const { DEFAULT_SEED, formatStatuses, Fuzzer, FUZZ_SERVER_ENV, secretsInLogs, seedFor, targetsOf } = await import('./fuzzer.js');
+const { loadApiModel } = await import('./spec.js');
+const { startTestServer } = await import('../helpers/server.js');
 
 
 async function main(): Promise<number> {
@@ -23,6 +30,10 @@ async function main(): Promise<number> {
     }).values;
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));
+    return 2;
+  }
+  if (services === 1) {
+    console.error('set both TEST_DATABASE_URL and TEST_REDIS_URL to fuzz on PostgreSQL + Redis, or neither for SQLite');
     return 2;
   }
   const runs = Number(options.runs);
@@ -41,13 +52,11 @@ async function main(): Promise<number> {
   }
   const perTarget = Math.ceil(runs / targets.length);
   const started = Date.now();
-  // The helper picks its backend from TEST_BACKEND when it loads, as the vitest projects set it.
-  if (process.env.TEST_DATABASE_URL && !process.env.TEST_BACKEND) process.env.TEST_BACKEND = 'postgres';
-  const { startTestServer } = await import('../helpers/server.js');
   const server = await startTestServer(FUZZ_SERVER_ENV);
   const fuzzer = new Fuzzer(server, api);
-  const backend = server.backend;
-  console.log(`fuzzing ${targets.length} targets × ${perTarget} cases, seed ${seed}, ${backend}\n`);
+  // Read from the running server's configuration, not from what was asked for.
+  const backend = server.config.database.kind === 'postgresql' ? `PostgreSQL${server.config.redis ? ' + Redis' : ''}` : 'SQLite';
+  console.log(`fuzzing ${targets.length} targets × ${perTarget} cases, seed ${seed}, backend: ${backend}\n`);
   try {
     const width = Math.max(...targets.map((t) => t.name.length));
     console.log(`${'operation'.padEnd(width)}  ${'cases'.padStart(6)}  ${'failures'.padStart(8)}  statuses`);

@@ -347,12 +347,34 @@ function noise(op: Operation, base: FuzzCase): fc.Arbitrary<FuzzCase>[] {
     fc.dictionary(fc.oneof(fc.constantFrom(...HEADER_NAMES), HEADER_TOKEN), fc.oneof(HEADER_VALUE, fc.constantFrom('../../etc/passwd', '127.0.0.1, 10.0.0.1', 'a'.repeat(4000), 'DELETE', '*')), { minKeys: 1, maxKeys: 6 })
       .map((headers) => make('odd headers', { headers: { ...base.headers, ...headers } })),
     oddAuthArb().map((auth) => make('an odd Authorization header', { auth })),
+    ...(op.parameters.some((parameter) => parameter.name === 'X-Token-Transport') ? [cookieModeArb(base, make)] : []),
     // Node answers 431 itself, before any of our code runs.
     fc.integer({ min: 17 * 1024, max: 24 * 1024 }).map((length) => make('headers over 16 KiB', { headers: { ...base.headers, 'X-Fuzz-Padding': 'p'.repeat(length) } })),
     fc.constantFrom('\u0000\u0001\u0002', 'GARBAGE\r\n\r\n', 'GET / HTTP/1.1\r\nHost\r\n\r\n', '\r\n\r\n\r\n', 'POST /api HTTP/9.9\r\n\r\n', '{"a":1}')
       .map((garbage) => make('a malformed request after this one', { garbage })),
   );
   return found;
+}
+
+/**
+ * Cookie mode misused: the switch with no Origin, a foreign or opaque one; a forged, odd or missing refresh cookie;
+ * the cookie without the switch (a cross-site form's request). None may be read as a session.
+ */
+function cookieModeArb(base: FuzzCase, make: (what: string, change: Partial<FuzzCase>) => FuzzCase): fc.Arbitrary<FuzzCase> {
+  return fc
+    .record({
+      transport: fc.constantFrom(undefined, 'cookie'),
+      origin: fc.constantFrom(undefined, '', 'null', 'http://evil.example', 'https://app.example.com'),
+      cookie: fc.option(fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{43}$/), HEADER_VALUE.map((text) => text.replaceAll(';', ''))), { nil: undefined }),
+    })
+    .map(({ transport, origin, cookie }) => {
+      const headers: Record<string, string> = { ...base.headers };
+      delete headers['X-Token-Transport'];
+      if (transport !== undefined) headers['X-Token-Transport'] = transport;
+      if (origin !== undefined) headers.Origin = origin;
+      if (cookie !== undefined) headers.Cookie = `authapi_refresh=${cookie}`;
+      return make('cookie mode with a missing or forged cookie, a wrong or missing Origin, or no X-Token-Transport', { headers });
+    });
 }
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE', 'PATCH', 'PROPFIND'] as const;

@@ -1,4 +1,4 @@
-import { createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, generateKeyPairSync, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { bearer, registerAndLogin, startTestServer, TEST_JWT_SECRET, type TestSe
 /**
  * Known ways to forge or misuse a JWT, each against a real server and a real account. The server expects HS256,
  * header typ "at+jwt", iss and aud "authapi", sub = the user id, a jti, an exp and sid = a live session's uuid.
- * Every forged token must get 401 with `WWW-Authenticate: Bearer error="invalid_token"`.
+ * Every forged token must get 401 with `WWW-Authenticate: Bearer realm="authapi", error="invalid_token"`.
  */
 let server: TestServer;
 let member: Awaited<ReturnType<typeof registerAndLogin>>;
@@ -78,7 +78,7 @@ async function me(token: string | undefined, path = '/api/v1/users/me') {
 async function expectRefused(token: string): Promise<void> {
   const answer = await me(token);
   expect(answer.status, answer.body).toBe(401);
-  expect(answer.challenge).toBe('Bearer error="invalid_token"');
+  expect(answer.challenge).toBe('Bearer realm="authapi", error="invalid_token"');
   expect(answer.body).not.toMatch(/jwt|jsonwebtoken|signature|algorithm|stack/i);
 }
 
@@ -166,7 +166,7 @@ describe('forged and misused access tokens are refused', () => {
     const path = `/api/v1/users/me?access_token=${member.token}`;
     const alone = await me(undefined, path);
     expect(alone.status).toBe(401);
-    expect(alone.challenge).toBe('Bearer'); // no token was presented, in the sense that counts
+    expect(alone.challenge).toBe('Bearer realm="authapi"'); // no token was presented, in the sense that counts
     // With a header, the header decides; the query token neither helps nor hurts.
     expect((await me(member.token, `/api/v1/users/me?access_token=garbage`)).status).toBe(200);
     const admin = await registerAndLogin(server);
@@ -201,5 +201,103 @@ describe('forged and misused access tokens are refused', () => {
     // Reactivation does not bring the ended sessions back.
     await server.client.PATCH('/api/v1/admin/users/{userId}', { params: { path: { userId: target.user.id } }, headers: bearer(admin.token), body: { is_active: true } });
     await expectRefused(target.token);
+  });
+});
+
+/**
+ * The same attacks and the asymmetric ones against an ES256 server: its public key is no secret, so nothing may let
+ * it (or a key the token brings along) verify a token. Every token names the real key's kid unless said otherwise.
+ */
+describe('forged tokens against an ES256 server are refused', () => {
+  let es256: TestServer;
+  let real: { privateKey: KeyObject; publicKey: KeyObject };
+  let kid: string;
+  let esClaims: Record<string, unknown>;
+  const attacker = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+
+  beforeAll(async () => {
+    real = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const jwk = real.publicKey.export({ format: 'jwk' });
+    kid = createHash('sha256').update(`{"crv":"${jwk.crv}","kty":"EC","x":"${jwk.x}","y":"${jwk.y}"}`).digest('base64url');
+    es256 = await startTestServer({ JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: real.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() });
+    const login = await registerAndLogin(es256);
+    const payload = jwt.decode(login.token);
+    if (typeof payload !== 'object' || payload === null) throw new Error('the server issued a token without claims');
+    esClaims = { ...payload, jti: randomUUID(), exp: Math.floor(Date.now() / 1000) + 3600 };
+  });
+  afterAll(async () => {
+    await es256?.stop();
+  });
+
+  function esSigned(header: object, key: KeyObject, payload: object = esClaims): string {
+    const input = `${base64url({ alg: 'ES256', typ: 'at+jwt', kid, ...header })}.${base64url(payload)}`;
+    return `${input}.${sign('sha256', Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+  }
+
+  function hsSigned(header: object, secret: string | Buffer): string {
+    const input = `${base64url({ alg: 'HS256', typ: 'at+jwt', kid, ...header })}.${base64url(esClaims)}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  }
+
+  async function expectRefusedByEs256(token: string): Promise<void> {
+    const response = await fetch(`${es256.url}/api/v1/users/me`, { headers: bearer(token) });
+    const body = await response.text();
+    expect(response.status, body).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(body).not.toMatch(/jwt|jsonwebtoken|signature|algorithm|stack/i);
+  }
+
+  it('(control) the claims signed with the real key under its kid are accepted', async () => {
+    expect((await fetch(`${es256.url}/api/v1/users/me`, { headers: bearer(esSigned({}, real.privateKey)) })).status).toBe(200);
+  });
+
+  it('key confusion: HS256 with the public key (PEM, DER, JWK, coordinates) as the HMAC secret', async () => {
+    const spki = real.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const jwk = real.publicKey.export({ format: 'jwk' });
+    for (const secret of [spki, spki.trim(), real.publicKey.export({ format: 'der', type: 'spki' }), JSON.stringify(jwk), `${jwk.x ?? ''}${jwk.y ?? ''}`, kid]) {
+      await expectRefusedByEs256(hsSigned({}, secret));
+      await expectRefusedByEs256(hsSigned({ kid: undefined }, secret));
+    }
+    // An RS256 or ES384 label on an ES256 key's signature.
+    await expectRefusedByEs256(esSigned({ alg: 'RS256' }, real.privateKey));
+    await expectRefusedByEs256(esSigned({ alg: 'ES384' }, real.privateKey));
+  });
+
+  it('kid injection: paths, SQL, odd types and sizes name no key', async () => {
+    for (const injected of ['../../../../../../dev/null', "' OR '1'='1", `${kid}' --`, `${kid} `, ` ${kid}`, `${kid}\u0000`, kid.toLowerCase(), 'x'.repeat(10_000), 0, null, [kid], { kid }]) {
+      await expectRefusedByEs256(esSigned({ kid: injected }, attacker.privateKey));
+      await expectRefusedByEs256(hsSigned({ kid: injected }, ''));
+    }
+    // The real signature is bound to the real kid: moved under an injected one, it is refused.
+    const [, payload, signature] = esSigned({}, real.privateKey).split('.');
+    await expectRefusedByEs256(`${base64url({ alg: 'ES256', typ: 'at+jwt', kid: `${kid}x` })}.${payload}.${signature}`);
+  });
+
+  it('an embedded jwk, a jku or an x5u naming the attacker\'s key is never used nor fetched', async () => {
+    const attackerJwk = attacker.publicKey.export({ format: 'jwk' });
+    const attackerKid = createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${attackerJwk.x}","y":"${attackerJwk.y}"}`).digest('base64url');
+    const pointers = { jwk: attackerJwk, jku: `${recorderUrl}/jwks.json`, x5u: `${recorderUrl}/cert.pem`, x5c: ['MIIB'] };
+    await expectRefusedByEs256(esSigned(pointers, attacker.privateKey));
+    await expectRefusedByEs256(esSigned({ ...pointers, kid: attackerKid }, attacker.privateKey));
+    await expectRefusedByEs256(esSigned({ jku: `${recorderUrl}/jwks.json`, kid: attackerKid }, attacker.privateKey));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(hits).toEqual([]);
+  });
+
+  it('an unknown kid, or none at all, even over a real signature', async () => {
+    const other = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const otherJwk = other.publicKey.export({ format: 'jwk' });
+    const otherKid = createHash('sha256').update(`{"crv":"P-256","kty":"EC","x":"${otherJwk.x}","y":"${otherJwk.y}"}`).digest('base64url');
+    await expectRefusedByEs256(esSigned({ kid: otherKid }, other.privateKey));
+    await expectRefusedByEs256(esSigned({ kid: undefined }, real.privateKey));
+    await expectRefusedByEs256(esSigned({ kid: otherKid }, real.privateKey));
+  });
+
+  it('a forged signature under the real kid, and alg none', async () => {
+    await expectRefusedByEs256(esSigned({}, attacker.privateKey));
+    await expectRefusedByEs256(`${base64url({ alg: 'none', typ: 'at+jwt', kid })}.${base64url(esClaims)}.`);
+    // A signature in DER form (what OpenSSL gives by default) is not the JOSE form.
+    const input = `${base64url({ alg: 'ES256', typ: 'at+jwt', kid })}.${base64url(esClaims)}`;
+    await expectRefusedByEs256(`${input}.${sign('sha256', Buffer.from(input), real.privateKey).toString('base64url')}`);
   });
 });

@@ -13,13 +13,6 @@ export interface Exchange {
   headerBytes: number;
 }
 
-/**
- * The problem codes of errors raised by the body parser, which runs before routing: it cannot know that the
- * operation takes no body. So a body sent to an operation without one may be refused with these although the
- * operation does not list 400, 413 or 415 — the one exception to "every status is documented per operation".
- */
-const BODY_PARSER_CODES: Record<number, string> = { 400: 'malformed_body', 413: 'payload_too_large', 415: 'unsupported_media_type' };
-
 /** What no response body may carry; a match only counts when the request did not contain the same text. */
 const LEAKS: [what: string, pattern: RegExp][] = [
   ['a stack trace', /\n\s+at |\bat (?:async )?[\w.$<>]+ \(|\.(?:[cm]?js|ts):\d+:\d+/],
@@ -46,14 +39,11 @@ export function judge(exchange: Exchange, api: ApiModel, validator: SchemaValida
   if (c.garbage !== undefined && status === 400 && response.body === '') return found;
 
   const problem = parseProblem(response);
-  const bodySent = rendered.body !== undefined && rendered.body.length > 0;
-  const refusedByBodyParser = bodySent && problem !== undefined && problem.code === BODY_PARSER_CODES[status];
-  if (op === undefined) return [...found, ...judgeOutsideTheSpec(exchange, api, validator, problem, refusedByBodyParser)];
+  if (op === undefined) return [...found, ...judgeOutsideTheSpec(exchange, api, validator, problem)];
 
-  let documented = responseFor(op, status);
-  if (!documented && !op.requestBody && refusedByBodyParser) {
-    documented = { content: new Map([['application/problem+json', api.problemSchema]]), headers: new Map() };
-  }
+  // Every status is documented per operation, body-parser answers included: the server reads a body only for an
+  // operation that takes one, after routing and authentication.
+  const documented = responseFor(op, status);
   if (!documented) {
     found.push(`status ${status} is not documented for ${op.operationId}${problem ? ` (code ${String(problem.code)})` : ''}`);
   } else if (c.method !== 'HEAD') {
@@ -61,9 +51,9 @@ export function judge(exchange: Exchange, api: ApiModel, validator: SchemaValida
   }
   if (status === 401 && !response.headers['www-authenticate']) found.push('a 401 without WWW-Authenticate');
 
-  // Authentication comes first: without a credential that works, only a 401 (or the body parser, which runs
-  // before it) may answer an operation that needs one; never a 403/404/422 that tells something about the target.
-  if (op.requiresAuth && !presentsLiveCredential(c.auth) && status !== 401 && !(problem && problem.code === BODY_PARSER_CODES[status])) {
+  // Authentication comes first: without a credential that works, only a 401 may answer an operation that needs
+  // one; never a 400/403/404/413/422 that tells something about the target or made the server read the body.
+  if (op.requiresAuth && !presentsLiveCredential(c.auth) && status !== 401) {
     found.push(`answered ${status} to a request without a working token`);
   }
   const acceptable = bodyConforms(op, rendered, validator);
@@ -81,14 +71,13 @@ function judgeOutsideTheSpec(
   api: ApiModel,
   validator: SchemaValidator,
   problem: Record<string, unknown> | undefined,
-  refusedByBodyParser: boolean,
 ): string[] {
   const { rendered, response } = exchange;
   const template = matchSpecPath(api, rendered.path);
   const expected = template === undefined ? 404 : 405;
   const found: string[] = [];
-  // The body parser runs before routing, so a bad body may be refused before the path or method is.
-  if (response.status !== expected && !refusedByBodyParser) found.push(`${rendered.method} ${rendered.path} got ${response.status}, expected ${expected}`);
+  // Routing comes before the body is read: no body changes a 404 or 405.
+  if (response.status !== expected) found.push(`${rendered.method} ${rendered.path} got ${response.status}, expected ${expected}`);
   if (response.status === 405 && template !== undefined) {
     const allow = String(response.headers.allow ?? '').split(/,\s*/).filter(Boolean).sort().join(', ');
     const methods = [...(api.methodsByPath.get(template) ?? [])].sort().join(', ');

@@ -35,7 +35,8 @@ describe('bugs the fuzzer found stay fixed', () => {
     const body = { kind: 'json', value: {}, contentType: 'application/json' } as const;
     for (const encoding of ['br', 'gzip', 'deflate']) {
       const headers = { 'Content-Encoding': encoding };
-      expect(await replay('getUser', { auth: { kind: 'identity', who: 'admin' }, path: { userId: 1 }, headers, body })).toBe(400);
+      // getUser takes no body, so it is never read (issue 10: the 400 was a status getUser does not document).
+      expect(await replay('getUser', { auth: { kind: 'identity', who: 'admin' }, path: { userId: 1 }, headers, body })).toBe(200);
       expect(await replay('deleteCurrentUser', { auth: { kind: 'identity', who: 'admin' }, subject: 'admin', headers, body: { ...body, value: { password: new Ref('password') } } })).toBe(400);
     }
   });

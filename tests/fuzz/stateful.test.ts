@@ -140,6 +140,11 @@ class Login implements Command {
       issued(m, session, data);
       return;
     }
+    if (current && this.rightPassword) {
+      // Deactivated: said once the password is proven, and not counted as a failure.
+      expect(response.status).toBe(403);
+      return void saw('login of a deactivated account refused');
+    }
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBeTruthy();
     m.failures.set(account.email, failures + 1);
@@ -152,7 +157,7 @@ async function checkAccessToken(r: Real, { text, session }: { text: string; sess
   const { data, response } = await r.server.client.GET('/api/v1/users/me', { headers: bearer(text) });
   if (!works(session)) {
     expect(response.status).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_token"');
     return void saw(`a dead token refused (${!session.account.exists ? 'deleted' : !session.account.active ? 'deactivated' : 'session ended'})`);
   }
   expect(response.status).toBe(200);

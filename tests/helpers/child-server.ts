@@ -54,10 +54,34 @@ export function makeTempDir(label = 'child'): string {
 /** Starts `node dist/server/main.js`; waits for nothing. */
 export function spawnMain(options: ChildOptions): ChildProcessRun {
   if (!existsSync(SERVER_MAIN)) throw new Error(`${SERVER_MAIN} is missing: run npm run build first`);
-  const child: ChildProcess = spawn(process.execPath, [SERVER_MAIN], {
+  return spawnChild(process.execPath, [SERVER_MAIN], options);
+}
+
+/**
+ * Runs a command (e.g. `npm start`, or the server under `script` for a pseudo-terminal) as the leader of a
+ * process group of its own, as a terminal runs a foreground job: `signalGroup` then reaches every process in
+ * it at once, as Ctrl-C does.
+ */
+export function spawnGroup(command: string, args: string[], options: ChildOptions): ChildProcessRun & { signalGroup(signal: NodeJS.Signals): void } {
+  const run = spawnChild(command, args, options, true);
+  return {
+    ...run,
+    signalGroup(signal) {
+      try {
+        process.kill(-run.pid, signal);
+      } catch {
+        // the group is gone already
+      }
+    },
+  };
+}
+
+function spawnChild(command: string, args: string[], options: ChildOptions, detached = false): ChildProcessRun {
+  const child: ChildProcess = spawn(command, args, {
     cwd: options.cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not spawn the server');
@@ -75,7 +99,10 @@ export function spawnMain(options: ChildOptions): ChildProcessRun {
     stderr: () => err.join(''),
     logs: () => parseLogLines(out.join('')),
     kill(signal = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      // A group's leader takes its whole group with it (cleanUpChildren must not leave a server behind).
+      if (detached) process.kill(-pid, signal);
+      else child.kill(signal);
     },
   };
   running.add(run);
@@ -85,7 +112,11 @@ export function spawnMain(options: ChildOptions): ChildProcessRun {
 
 /** Starts the server and waits for its "listening" line; fails with its output if it exits or hangs first. */
 export async function startChildServer(options: ChildOptions, timeoutMs = CHILD_START_TIMEOUT_MS): Promise<ChildServer> {
-  const run = spawnMain(options);
+  return waitForListening(spawnMain(options), timeoutMs);
+}
+
+/** Waits for a started server's "listening" line (JSON logs); fails with its output if it exits or hangs first. */
+export async function waitForListening<Run extends ChildProcessRun>(run: Run, timeoutMs = CHILD_START_TIMEOUT_MS): Promise<Run & { url: string }> {
   const deadline = Date.now() + timeoutMs;
   let exit: Exit | undefined;
   void run.exited.then((value) => (exit = value));

@@ -150,7 +150,7 @@ function withOverrides(env: Record<string, string>, overrides: Record<string, st
   return merged;
 }
 
-function shellCommand(words: string[]): string {
+export function shellCommand(words: string[]): string {
   return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
 }
 
@@ -159,7 +159,7 @@ const PROMPT = /(?:password: |\[y\/N\] )$/i;
 /** A hung child fails its test instead of the whole run. */
 const KILL_AFTER_MS = 20_000;
 
-function runProcess(
+export function runProcess(
   command: string,
   args: string[],
   env: Record<string, string>,

@@ -1,4 +1,7 @@
 import type { components } from '../../../generated/openapi.js';
+import type { LoginThrottle } from '../../auth/login-throttle.js';
+import { assertAcceptablePassword } from '../../auth/password-policy.js';
+import type { PasswordHasher } from '../../auth/passwords.js';
 import { AuditEventSchema } from '../../db/entities/audit-event.entity.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
@@ -6,12 +9,13 @@ import { userNotFound } from '../../errors.js';
 import { recordAudit, type AuditEventType, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import { assertKeepsAnActiveAdmin } from '../users/last-admin.js';
-import { deleteUserAndSessions } from '../users/users.service.js';
+import { createAccount, deleteUserAndSessions } from '../users/users.service.js';
 import { normalizeEmail, toUserView, type UserView } from '../users/user-view.js';
 
 type UserPage = components['schemas']['UserPage'];
 type AuditEventPage = components['schemas']['AuditEventPage'];
 type AdminUpdate = components['schemas']['AdminUpdateUserRequest'];
+type AdminCreateUser = components['schemas']['AdminCreateUserRequest'];
 
 export interface Page {
   limit: number;
@@ -21,6 +25,8 @@ export interface Page {
 export interface AdminServiceDeps {
   em: EntityManager;
   sessions: SessionsService;
+  passwords: PasswordHasher;
+  loginThrottle: LoginThrottle;
 }
 
 /** Operations on any account, for callers that authentication found to be admins. */
@@ -35,6 +41,40 @@ export class AdminService {
 
   async getUser(userId: number): Promise<UserView> {
     return toUserView(await this.findOrFail(userId));
+  }
+
+  /** An account set up by an admin, with a temporary password the admin passes on. */
+  async createUser(actorId: number, input: AdminCreateUser, client: ClientInfo): Promise<UserView> {
+    const { em, passwords } = this.deps;
+    const { role = 'member', ...account } = input;
+    return createAccount(em, passwords, { ...account, role }, { event: 'user_created', actorId, client, details: { role } });
+  }
+
+  /**
+   * A new password for someone who cannot log in. Every session of the account
+   * ends, as after a password change (a holder of an old token must not keep
+   * it); its role, activation and failed-login counter stay as they are.
+   */
+  async setUserPassword(actorId: number, userId: number, password: string, client: ClientInfo): Promise<void> {
+    const { em, passwords, sessions } = this.deps;
+    const user = await this.findOrFail(userId);
+    assertAcceptablePassword(password, user.email, '/body/password');
+    const passwordHash = await passwords.hash(password);
+    await em.transactional(async (tx) => {
+      await tx.nativeUpdate(UserSchema, { id: userId }, { passwordHash, updatedAt: new Date() });
+      const ended = await sessions.revokeAllOf(tx, userId, 'password_set_by_admin');
+      recordAudit(tx, { event: 'password_set_by_admin', userId, actorId, client, details: { sessions_ended: ended } });
+      await tx.flush();
+    });
+  }
+
+  /** Lifts a lock-out: the account's failed logins are forgotten, in whatever store counts them. */
+  async unlockUser(actorId: number, userId: number, client: ClientInfo): Promise<void> {
+    const { em, loginThrottle } = this.deps;
+    const user = await this.findOrFail(userId);
+    await loginThrottle.clearAccount(user.email);
+    recordAudit(em, { event: 'user_unlocked', userId, actorId, client });
+    await em.flush();
   }
 
   async updateUser(actorId: number, userId: number, change: AdminUpdate, client: ClientInfo): Promise<UserView> {

@@ -17,7 +17,14 @@ import type { SessionLookup } from './session-lookup.js';
 export type TokenPair = components['schemas']['TokenResponse'] & { refresh_token: string };
 type SessionView = components['schemas']['Session'];
 export type LogoutScope = 'current' | 'others' | 'all';
-export type RevocationReason = 'logout' | 'revoked' | 'refresh_token_reused' | 'password_changed' | 'deactivated' | 'demoted';
+export type RevocationReason =
+  | 'logout'
+  | 'revoked'
+  | 'refresh_token_reused'
+  | 'password_changed'
+  | 'password_set_by_admin'
+  | 'deactivated'
+  | 'demoted';
 
 export interface SessionsServiceDeps {
   em: EntityManager;
@@ -174,14 +181,20 @@ export class SessionsService {
 
   /** Replaces a session's refresh tokens with a new one (after a password change); `em` must be in a transaction. */
   async reissue(em: EntityManager, userId: number, sessionId: string): Promise<TokenPair> {
-    const { refreshTokens } = this.deps;
-    await lockSession(em, sessionId);
+    const { refreshTokens, settings } = this.deps;
+    const session = await lockSession(em, sessionId);
     await em.nativeDelete(RefreshTokenSchema, { session: sessionId });
+    const now = new Date();
+    // A new pair is a use of the session, as a refresh is: `authcli sessions` shows it as last used now.
+    if (session) {
+      session.lastUsedAt = now;
+      session.idleExpiresAt = earliest(addSeconds(now, settings.idleTtlSeconds), session.absoluteExpiresAt);
+    }
     const refreshToken = refreshTokens.generate();
     em.create(RefreshTokenSchema, {
       session: em.getReference(SessionSchema, sessionId),
       tokenHash: refreshTokens.hash(refreshToken),
-      createdAt: new Date(),
+      createdAt: now,
       spentAt: null,
     });
     return this.tokenPair(userId, sessionId, refreshToken);

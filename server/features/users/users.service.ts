@@ -5,13 +5,14 @@ import { assertAcceptablePassword } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
-import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
+import { AppError, accountDisabled, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
+import { recordAudit, type AuditEntry, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { assertKeepsAnActiveAdmin } from './last-admin.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 
 type RegisterRequest = components['schemas']['RegisterRequest'];
+type Role = components['schemas']['Role'];
 
 export interface UsersServiceDeps {
   /** The ORM's root manager; inside a request it resolves to that request's context. */
@@ -25,28 +26,8 @@ export class UsersService {
   constructor(private readonly deps: UsersServiceDeps) {}
 
   async register(input: RegisterRequest, client: ClientInfo): Promise<UserView> {
-    const email = normalizeEmail(input.email);
-    assertAcceptablePassword(input.password, email, '/body/password');
     const { em, passwords } = this.deps;
-    const user = em.create(UserSchema, {
-      email,
-      passwordHash: await passwords.hash(input.password),
-      fullName: input.full_name ?? null,
-      role: 'member',
-      isActive: true,
-    });
-    try {
-      await em.persistAndFlush(user);
-    } catch (error) {
-      if (error instanceof UniqueConstraintViolationException) {
-        em.clear();
-        throw emailTaken();
-      }
-      throw error;
-    }
-    recordAudit(em, { event: 'user_registered', userId: user.id, client });
-    await em.flush();
-    return toUserView(user);
+    return createAccount(em, passwords, { ...input, role: 'member' }, { event: 'user_registered', client });
   }
 
   async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenPair> {
@@ -67,11 +48,18 @@ export class UsersService {
     const user = await em.findOne(UserSchema, { email });
     // Always run bcrypt, even for an unknown email: equal work, equal time.
     const matches = await passwords.verify(password, user?.passwordHash);
-    if (!user || !matches || !user.isActive) {
+    if (!user || !matches) {
       await loginThrottle.recordFailure(email, client.ip);
       recordAudit(em, { event: 'login_failed', userId: user?.id ?? null, client, details: { email } });
       await em.flush();
       throw invalidCredentials();
+    }
+    // Said only once the password is proven, so it tells a guesser nothing; not
+    // counted as a failure, since it was not a wrong guess.
+    if (!user.isActive) {
+      recordAudit(em, { event: 'login_failed', userId: user.id, client, details: { email, reason: 'account_disabled' } });
+      await em.flush();
+      throw accountDisabled();
     }
     await loginThrottle.recordSuccess(email);
     const tokens = sessions.start(em, user.id, client);
@@ -124,6 +112,40 @@ export class UsersService {
     if (!user) throw invalidToken('The account no longer exists.');
     return user;
   }
+}
+
+/**
+ * Makes an account, for registration and for an admin alike: one password
+ * policy, one 409 for an email in use (the unique index decides, so two at
+ * once cannot both win). The audit entry is written once the id is known.
+ */
+export async function createAccount(
+  em: EntityManager,
+  passwords: PasswordHasher,
+  input: RegisterRequest & { role: Role },
+  audit: Omit<AuditEntry, 'userId'>,
+): Promise<UserView> {
+  const email = normalizeEmail(input.email);
+  assertAcceptablePassword(input.password, email, '/body/password');
+  const user = em.create(UserSchema, {
+    email,
+    passwordHash: await passwords.hash(input.password),
+    fullName: input.full_name ?? null,
+    role: input.role,
+    isActive: true,
+  });
+  try {
+    await em.persistAndFlush(user);
+  } catch (error) {
+    if (error instanceof UniqueConstraintViolationException) {
+      em.clear();
+      throw emailTaken();
+    }
+    throw error;
+  }
+  recordAudit(em, { ...audit, userId: user.id });
+  await em.flush();
+  return toUserView(user);
 }
 
 /**
