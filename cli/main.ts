@@ -2,10 +2,13 @@ import { CommanderError } from '@commander-js/extra-typings';
 import { addAdminGroup } from './commands/admin.js';
 import { addAuditCommand } from './commands/admin/audit.js';
 import { addUsersActivateCommand, addUsersDeactivateCommand } from './commands/admin/users-activation.js';
+import { addUsersCreateCommand } from './commands/admin/users-create.js';
 import { addUsersDeleteCommand } from './commands/admin/users-delete.js';
 import { addUsersListCommand } from './commands/admin/users-list.js';
+import { addUsersSetPasswordCommand } from './commands/admin/users-set-password.js';
 import { addUsersSetRoleCommand } from './commands/admin/users-set-role.js';
 import { addUsersShowCommand } from './commands/admin/users-show.js';
+import { addUsersUnlockCommand } from './commands/admin/users-unlock.js';
 import { addUsersGroup } from './commands/admin/users.js';
 import { addDeleteAccountCommand } from './commands/delete-account.js';
 import { addLoginCommand } from './commands/login.js';
@@ -34,7 +37,17 @@ function buildProgram(version: string): Program {
   }
   const admin = addAdminGroup(program);
   const users = addUsersGroup(admin);
-  for (const add of [addUsersListCommand, addUsersShowCommand, addUsersSetRoleCommand, addUsersActivateCommand, addUsersDeactivateCommand, addUsersDeleteCommand]) {
+  for (const add of [
+    addUsersListCommand,
+    addUsersShowCommand,
+    addUsersCreateCommand,
+    addUsersSetRoleCommand,
+    addUsersSetPasswordCommand,
+    addUsersActivateCommand,
+    addUsersDeactivateCommand,
+    addUsersUnlockCommand,
+    addUsersDeleteCommand,
+  ]) {
     add(users);
   }
   addAuditCommand(admin);
