@@ -224,6 +224,8 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
           form.submit();
         })()`);
         const response = await answered;
+        // The form navigates the page to the refusal; let that finish before the next navigation.
+        await page.waitForURL(`${server.url}${path}`);
         expect(response.status(), path).toBeGreaterThanOrEqual(400);
         expect(response.status(), path).toBeLessThan(500);
         expect(response.headers()['set-cookie'], path).toBeUndefined();

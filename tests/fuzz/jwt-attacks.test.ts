@@ -243,7 +243,7 @@ describe('forged tokens against an ES256 server are refused', () => {
     const response = await fetch(`${es256.url}/api/v1/users/me`, { headers: bearer(token) });
     const body = await response.text();
     expect(response.status, body).toBe(401);
-    expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+    expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_token"');
     expect(body).not.toMatch(/jwt|jsonwebtoken|signature|algorithm|stack/i);
   }
 
