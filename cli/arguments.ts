@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { Argument, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { auditEventTypeValues, roleValues } from '../generated/openapi.js';
 
 /**
@@ -30,4 +30,17 @@ function wholeNumber(value: string): number {
   const number = /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(number)) throw new InvalidArgumentError('Expected a whole number.');
   return number;
+}
+
+/** `<id>` of `admin users …`: an account's id, checked before any request. */
+export function userIdArgument() {
+  return new Argument('<id>', 'the account’s id (see `authcli admin users list`)').argParser(positiveInteger);
+}
+
+/** --limit and --offset of a paged list. */
+export function pageOptions(noun: string) {
+  return {
+    limit: new Option('--limit <n>', `how many ${noun} to show (the server's default: 20)`).argParser(positiveInteger),
+    offset: new Option('--offset <n>', `how many ${noun} to skip first`).argParser(nonNegativeInteger),
+  };
 }

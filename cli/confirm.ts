@@ -1,4 +1,5 @@
 import { CliError, ExitCode, usageError } from './exit-codes.js';
+import { printable } from './output.js';
 
 /**
  * The guard in front of what cannot be undone. `--yes` skips it (for
@@ -13,9 +14,9 @@ export function assertCanConfirm(yes: boolean, command: string): void {
 
 /** Asks on stderr (stdout stays clean for --json); anything but y or yes declines, with exit 1 and nothing done. */
 export async function confirm(question: string): Promise<void> {
-  process.stderr.write(`${question} [y/N] `);
+  process.stderr.write(`${printable(question)} [y/N] `);
   const answer = await readLine();
-  if (!/^\s*y(es)?\s*$/i.test(answer)) throw new CliError(ExitCode.ServerRefused, 'not confirmed; nothing was changed');
+  if (!/^\s*y(es)?\s*$/i.test(answer)) throw new CliError(ExitCode.GeneralError, 'not confirmed; nothing was changed');
 }
 
 /**

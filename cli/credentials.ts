@@ -3,16 +3,18 @@ import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readFileSync, ren
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { components } from '../generated/openapi.js';
-import { notLoggedIn, type CliError } from './exit-codes.js';
+import { CliError, notLoggedIn } from './exit-codes.js';
 
 /**
  * What `authcli login` stores for one server. Snake case, like the API, so the
  * file reads the same as the responses it was built from.
  */
+export type CredentialsUser = Pick<components['schemas']['User'], 'id' | 'email'>;
+
 export interface StoredCredentials {
   version: 1;
   base_url: string;
-  user: Pick<components['schemas']['User'], 'id' | 'email'>;
+  user: CredentialsUser;
   token_type: string;
   access_token: string;
   /** ISO 8601. Checked before every use, so an expired token is refreshed (or reads as "not logged in") rather than sent. */
@@ -62,6 +64,16 @@ export function loadCredentials(baseUrl: string, dir = configDir()): StoredCrede
   }
   if (!isStoredCredentials(parsed) || parsed.base_url !== baseUrl) throw damaged(baseUrl, path);
   return parsed;
+}
+
+/** As loadCredentials, but damaged credentials read as none: for logout and login, which replace them. */
+export function loadCredentialsIfReadable(baseUrl: string, dir = configDir()): StoredCredentials | undefined {
+  try {
+    return loadCredentials(baseUrl, dir);
+  } catch (error) {
+    if (error instanceof CliError) return undefined;
+    throw error;
+  }
 }
 
 /**

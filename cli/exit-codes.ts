@@ -4,7 +4,8 @@
  */
 export const ExitCode = {
   Success: 0,
-  ServerRefused: 1,
+  /** Anything that is neither usage, reachability nor login: the server refused, a confirmation was declined, a bug. */
+  GeneralError: 1,
   Usage: 2,
   ServerUnreachable: 3,
   NotLoggedIn: 4,
@@ -14,7 +15,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export const EXIT_CODE_MEANINGS: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.Success, 'success'],
-  [ExitCode.ServerRefused, 'the server refused (its reason is on stderr), you declined to confirm, or an unexpected error'],
+  [ExitCode.GeneralError, 'general error: the server refused (its reason is on stderr), you declined to confirm, or an unexpected error'],
   [ExitCode.Usage, 'usage error: unknown command, missing or invalid option'],
   [ExitCode.ServerUnreachable, 'the server could not be reached'],
   [ExitCode.NotLoggedIn, 'not logged in, or the session expired or was ended: run authcli login'],

@@ -12,22 +12,44 @@ function paint(stream: NodeJS.WriteStream, code: string, text: string): string {
   return colourEnabled(stream) ? `\u001b[${code}m${text}\u001b[0m` : text;
 }
 
-/** `--json`: the value alone on stdout, so `| jq` always parses. */
+/**
+ * Characters that make a terminal do something instead of showing them: C0
+ * and C1 controls (ESC and CSI start escape sequences, NEL breaks a line),
+ * bidi overrides and isolates (they reorder what follows), line and paragraph
+ * separators. The server's data can hold them (a user agent is whatever a
+ * client sent), so nothing it sends is printed raw.
+ */
+const UNPRINTABLE = /[\p{Cc}\p{Bidi_Control}\p{Zl}\p{Zp}]/gu;
+
+/** Shown as `\u{202e}`: visible, unambiguous, and never acted on by the terminal. */
+export function printable(text: string): string {
+  return text.replace(UNPRINTABLE, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`);
+}
+
+/** What JSON.stringify leaves raw in strings (it escapes C0 itself; the newlines it adds between members must stay). */
+const UNPRINTABLE_IN_JSON = /[\u007f-\u009f\p{Bidi_Control}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * `--json`: the value alone on stdout, so `| jq` always parses. The characters
+ * JSON.stringify leaves raw become `\uXXXX`, which parses back to the very
+ * same value.
+ */
 export function printJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+  const text = JSON.stringify(value, null, 2).replace(UNPRINTABLE_IN_JSON, (char) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`);
+  process.stdout.write(text + '\n');
 }
 
 /** Aligned `key: value` lines; absent values are left out rather than printed as "null". */
 export function printFields(fields: ReadonlyArray<readonly [string, string | number | null | undefined]>): void {
   const present = fields.filter((field): field is readonly [string, string | number] => field[1] !== null && field[1] !== undefined);
   const width = Math.max(...present.map(([label]) => label.length)) + 1;
-  const lines = present.map(([label, value]) => `${paint(process.stdout, '1', `${label}:`.padEnd(width))} ${value}`);
+  const lines = present.map(([label, value]) => `${paint(process.stdout, '1', `${label}:`.padEnd(width))} ${printable(String(value))}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 
 /** One human line on stdout, for commands whose result is a confirmation rather than data. */
 export function printLine(text: string): void {
-  process.stdout.write(text + '\n');
+  process.stdout.write(printable(text) + '\n');
 }
 
 export function printUser(user: User, options: { json: boolean; admin?: boolean }): void {
@@ -77,7 +99,7 @@ function printPageSummary(noun: string, offset: number, shown: number, total: nu
 
 function cellText(cell: Cell): string {
   if (cell === null) return '-';
-  return typeof cell === 'boolean' ? yesNo(cell) : String(cell);
+  return typeof cell === 'boolean' ? yesNo(cell) : printable(String(cell));
 }
 
 function yesNo(value: boolean): string {
@@ -94,7 +116,8 @@ export function formatTime(iso: string, precision: 'minutes' | 'seconds' = 'minu
 
 /** Errors go to stderr, never with a stack: the message and its detail lines are written for people. */
 export function printError(error: Pick<CliError, 'message' | 'details'>): void {
-  const lines = [`${paint(process.stderr, '31', 'error:')} ${error.message}`, ...error.details.map((line) => `  ${line}`)];
+  // The message may quote the server (a problem's detail), so it is made printable like any output.
+  const lines = [`${paint(process.stderr, '31', 'error:')} ${printable(error.message)}`, ...error.details.map((line) => `  ${printable(line)}`)];
   process.stderr.write(lines.join('\n') + '\n');
 }
 

@@ -19,7 +19,7 @@ export function serverRefused(response: Response, body: unknown): CliError {
   if (location !== null && response.status >= 300 && response.status < 400) details.push(`It redirects to ${location}; is --base-url right?`);
   const retryAfter = response.headers.get('Retry-After');
   if (retryAfter !== null && /^\d+$/.test(retryAfter)) details.push(`Try again in ${retryAfter} s.`);
-  return new CliError(ExitCode.ServerRefused, message, details);
+  return new CliError(ExitCode.GeneralError, message, details);
 }
 
 function fieldErrors(body: unknown): FieldError[] {

@@ -1,7 +1,8 @@
 import type { components } from '../generated/openapi.js';
 import { createApiClient, type ApiClient } from './client.js';
 import { deleteCredentials, loadCredentials, newCredentials, saveCredentials, type StoredCredentials } from './credentials.js';
-import { notLoggedIn, type CliError } from './exit-codes.js';
+import type { CommandContext, GivenToken } from './command-context.js';
+import { CliError, ExitCode, notLoggedIn } from './exit-codes.js';
 import { formatTime } from './output.js';
 import { serverRefused } from './server-refusal.js';
 
@@ -15,8 +16,12 @@ const EXPIRY_MARGIN_MS = 5_000;
 /** With a refresh token at hand, renew this early, so a slow command never finishes on a dead token. */
 const REFRESH_AHEAD_MS = 30_000;
 
-/** The logged-in session for one server, with a client that sends its token. */
-export interface Session {
+/** The session a command acts with, and a client that sends its token. */
+export type Session = StoredSession | GivenTokenSession;
+
+/** The login `authcli login` stored for this server. */
+export interface StoredSession {
+  readonly source: 'stored';
   readonly baseUrl: string;
   /** As stored now: a refresh during this run replaces them. */
   readonly credentials: StoredCredentials;
@@ -26,12 +31,22 @@ export interface Session {
   storeTokens(tokens: TokenResponse): void;
 }
 
+/** A token from --token or AUTHCLI_TOKEN: sent as it is, never refreshed, never stored. */
+export interface GivenTokenSession {
+  readonly source: GivenToken['from'];
+  readonly baseUrl: string;
+  readonly accessToken: string;
+  readonly client: ApiClient;
+}
+
 /**
- * The stored session for this server, refreshed first when its access token
- * has (nearly) run out and a refresh token is stored. Exit 4 when there is
- * none, or when the server no longer refreshes it (the file is then deleted).
+ * The token a command sends: --token, else AUTHCLI_TOKEN, else the stored
+ * session for this server, refreshed first when its access token has
+ * (nearly) run out and a refresh token is stored. Exit 4 when there is none,
+ * or when the server no longer refreshes it (the file is then deleted).
  */
-export async function requireSession(baseUrl: string, now = Date.now()): Promise<Session> {
+export async function requireSession({ baseUrl, token }: CommandContext, now = Date.now()): Promise<Session> {
+  if (token) return { source: token.from, baseUrl, accessToken: token.value, client: createApiClient(baseUrl, { accessToken: token.value }) };
   let credentials = loadCredentials(baseUrl);
   if (!credentials) throw notLoggedIn(baseUrl);
   if (credentials.refresh_token !== undefined && expiresWithin(credentials, REFRESH_AHEAD_MS, now)) {
@@ -42,7 +57,7 @@ export async function requireSession(baseUrl: string, now = Date.now()): Promise
   return openSession(baseUrl, credentials);
 }
 
-function openSession(baseUrl: string, initial: StoredCredentials): Session {
+function openSession(baseUrl: string, initial: StoredCredentials): StoredSession {
   let credentials = initial;
   const client = createApiClient(baseUrl, {
     accessToken: () => credentials.access_token,
@@ -53,6 +68,7 @@ function openSession(baseUrl: string, initial: StoredCredentials): Session {
     },
   });
   return {
+    source: 'stored',
     baseUrl,
     get credentials() {
       return credentials;
@@ -135,8 +151,10 @@ function readRefreshToken(tokens: TokenResponse): string | undefined {
 /**
  * For calls made with the session's client: a 401 that survived the refresh
  * means the session is over (exit 4), anything else is a refusal (exit 1).
+ * A given token was not ours to renew: the message names where it came from.
  */
-export function sessionRefused(baseUrl: string, response: Response, body: unknown): CliError {
-  if (response.status === 401) return notLoggedIn(baseUrl, 'the server no longer accepts the stored token');
-  return serverRefused(response, body);
+export function sessionRefused({ baseUrl, token }: CommandContext, response: Response, body: unknown): CliError {
+  if (response.status !== 401) return serverRefused(response, body);
+  if (token) return new CliError(ExitCode.NotLoggedIn, `the server does not accept the access token from ${token.from}`, ['It may have expired or its session may have ended; get a new one.']);
+  return notLoggedIn(baseUrl, 'the server no longer accepts the stored token');
 }

@@ -449,7 +449,7 @@ export interface components {
          */
         NewPassword: string;
         /**
-         * @description Free text without control characters.
+         * @description Free text without control characters (C0, DEL, C1 including NEL) and without bidirectional overrides or isolates (U+202A–U+202E, U+2066–U+2069).
          * @example Alice Example
          */
         FullName: string | null;

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginTokens, meStatus } from './helpers/auth-flows.js';
 import { cliLogin, createCliSandbox, EXIT, parseJson, storedTokens, type CliSandbox, outputLines } from './helpers/cli.js';
+import { runSql } from './helpers/db.js';
 import { makeAdmin } from './helpers/manage.js';
-import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
 
 const FORBIDDEN = 'error: This operation needs the admin role. (403 forbidden)\n';
 
@@ -89,9 +90,42 @@ describe('authcli admin users list', () => {
 
   it('a --limit the server does not allow exits 1 with its field error', async () => {
     const result = await admin.run(['admin', 'users', 'list', '--limit', '1000']);
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toContain('(422 validation_failed)');
     expect(result.stderr).toMatch(/^ {2}\/query\/limit: .+$/m);
+  });
+});
+
+describe('terminal injection', () => {
+  /** C1 CSI and NEL, a bidi override and an isolate: each would make a terminal act instead of show. */
+  const HOSTILE_NAME = 'Mallory\u009b2J\u0085\u202egnp.exe\u2066x\u2069';
+  const ESCAPED_NAME = 'Mallory\\u{9b}2J\\u{85}\\u{202e}gnp.exe\\u{2066}x\\u{2069}';
+  const RAW = /[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/u;
+
+  it('the contract refuses such a name at registration and in a profile change', async () => {
+    const refused = await server.client.POST('/api/v1/users/register', { body: { email: 'mallory@example.com', password: GOOD_PASSWORD, full_name: HOSTILE_NAME } });
+    expect(refused.response.status).toBe(422);
+    const changed = await member.run(['profile', '--full-name', 'Mallory\u202e']);
+    expect(changed.code).toBe(EXIT.generalError);
+    expect(changed.stderr).toMatch(/^ {2}\/body\/full_name: .+$/m);
+  });
+
+  it('a name stored before the contract refused it is printed escaped by list and show; --json keeps the value', async () => {
+    const stored = await createAccount('hostile-name');
+    await runSql(server, 'update users set full_name = ? where id = ?', [HOSTILE_NAME, stored.id]);
+
+    const list = await admin.run(['admin', 'users', 'list', '--email', stored.email]);
+    expect(list.code, list.stderr).toBe(EXIT.ok);
+    expect(list.stdout).toContain(`  ${ESCAPED_NAME}\n`);
+    expect(list.stdout).not.toMatch(RAW);
+
+    const show = await admin.run(['admin', 'users', 'show', String(stored.id)]);
+    expect(show.stdout).toContain(`full name: ${ESCAPED_NAME}\n`);
+    expect(show.stdout).not.toMatch(RAW);
+
+    const json = await admin.run(['admin', 'users', 'show', String(stored.id), '--json']);
+    expect(json.stdout).not.toMatch(RAW);
+    expect(parseJson(json.stdout).full_name).toBe(HOSTILE_NAME);
   });
 });
 
@@ -112,7 +146,7 @@ describe('authcli admin users show, set-role, activate, deactivate', () => {
 
   it('show of an unknown id exits 1 with the server’s message', async () => {
     const result = await admin.run(['admin', 'users', 'show', '999999']);
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toBe('error: No account has this id. (404 user_not_found)\n');
   });
 
@@ -148,7 +182,7 @@ describe('authcli admin users show, set-role, activate, deactivate', () => {
       const me = await theirs.run(['me']);
       expect(me.code).toBe(EXIT.notLoggedIn);
       expect(theirs.credentialFiles()).toEqual([]);
-      expect((await cliLogin(theirs, target.email)).code).toBe(EXIT.refused);
+      expect((await cliLogin(theirs, target.email)).code).toBe(EXIT.generalError);
 
       const activated = await admin.run(['admin', 'users', 'activate', String(target.id), '--json']);
       expect(activated.code, activated.stderr).toBe(EXIT.ok);
@@ -156,6 +190,89 @@ describe('authcli admin users show, set-role, activate, deactivate', () => {
       expect((await cliLogin(theirs, target.email)).code).toBe(EXIT.ok);
     } finally {
       theirs.cleanup();
+    }
+  });
+});
+
+describe('authcli admin users create, set-password, unlock', () => {
+  const TEMPORARY = 'tulip marble orbit canyon';
+
+  it('create makes an account with a temporary password that logs in; --json is the API’s user', async () => {
+    const email = uniqueEmail('created');
+    const result = await admin.run(['admin', 'users', 'create', '--email', email, '--full-name', 'Bob Example', '--password-stdin'], { stdin: `${TEMPORARY}\n` });
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(outputLines(result.stdout)).toEqual(expect.arrayContaining([`email:     ${email}`, 'full name: Bob Example', 'role:      member', 'active:    yes']));
+    expect((await loginTokens(server, email, TEMPORARY)).access_token).toMatch(/\./);
+
+    const adminEmail = uniqueEmail('created-admin');
+    const json = await admin.run(['admin', 'users', 'create', '--email', adminEmail, '--role', 'admin', '--password-stdin', '--json'], { stdin: TEMPORARY });
+    expect(json.code, json.stderr).toBe(EXIT.ok);
+    const user = parseJson(json.stdout);
+    expect(user).toMatchObject({ email: adminEmail, role: 'admin' });
+    expect(user).toEqual((await apiUser(Number(user.id))).data);
+  });
+
+  it('create with a taken email exits 1 with the server’s 409; a weak password with its field error', async () => {
+    const taken = await admin.run(['admin', 'users', 'create', '--email', memberAccount.email, '--password-stdin'], { stdin: TEMPORARY });
+    expect(taken.code).toBe(EXIT.generalError);
+    expect(taken.stderr).toContain('(409 email_taken)');
+    const weak = await admin.run(['admin', 'users', 'create', '--email', uniqueEmail('weak'), '--password-stdin'], { stdin: 'short' });
+    expect(weak.code).toBe(EXIT.generalError);
+    expect(weak.stderr).toMatch(/^ {2}\/body\/password: .+$/m);
+  });
+
+  it('create on a terminal asks for the password twice, echoing none', async () => {
+    const email = uniqueEmail('created-tty');
+    const result = await admin.runInTerminal(['admin', 'users', 'create', '--email', email], { answers: [TEMPORARY, TEMPORARY] });
+    expect(result.code, result.stdout).toBe(EXIT.ok);
+    expect(result.stdout).toContain('Repeat password: ');
+    expect(result.stdout).not.toContain(TEMPORARY);
+    expect((await loginTokens(server, email, TEMPORARY)).token_type).toBe('bearer');
+  });
+
+  it('set-password sets the password and ends every session of the account', async () => {
+    const account = await createAccount('set-password');
+    const before = await loginTokens(server, account.email, GOOD_PASSWORD);
+    const result = await admin.run(['admin', 'users', 'set-password', String(account.id), '--password-stdin'], { stdin: `${TEMPORARY}\n` });
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(result.stdout).toBe(`Set a new password for account ${account.id}; its sessions have ended.\n`);
+    expect(await meStatus(server, before.access_token)).toBe(401);
+    expect((await loginTokens(server, account.email, TEMPORARY)).token_type).toBe('bearer');
+
+    const json = await admin.run(['admin', 'users', 'set-password', String(account.id), '--password-stdin', '--json'], { stdin: GOOD_PASSWORD });
+    expect(parseJson(json.stdout)).toEqual({ id: account.id, password_set: true, sessions_ended: true });
+  });
+
+  it('set-password of an unknown account exits 1 with the server’s 404', async () => {
+    const result = await admin.run(['admin', 'users', 'set-password', '999999', '--password-stdin'], { stdin: TEMPORARY });
+    expect(result.code).toBe(EXIT.generalError);
+    expect(result.stderr).toContain('404');
+  });
+
+  it('unlock lets an account locked out by failed logins log in at once', async () => {
+    const account = await createAccount('unlock');
+    for (let attempt = 0; attempt < 5; attempt += 1) await server.client.POST('/api/v1/users/login', { body: { email: account.email, password: 'not the password' } });
+    const locked = await server.client.POST('/api/v1/users/login', { body: { email: account.email, password: GOOD_PASSWORD } });
+    expect(locked.response.status).toBe(429);
+
+    const result = await admin.run(['admin', 'users', 'unlock', String(account.id)]);
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(result.stdout).toBe(`Unlocked account ${account.id}: its failed logins are forgotten.\n`);
+    expect((await loginTokens(server, account.email, GOOD_PASSWORD)).token_type).toBe('bearer');
+    const json = await admin.run(['admin', 'users', 'unlock', String(account.id), '--json']);
+    expect(parseJson(json.stdout)).toEqual({ id: account.id, unlocked: true });
+  });
+
+  it('as a member each exits 1 with the server’s 403', async () => {
+    const commands = [
+      ['create', '--email', uniqueEmail('nope'), '--password-stdin'],
+      ['set-password', String(adminAccount.id), '--password-stdin'],
+      ['unlock', String(adminAccount.id)],
+    ];
+    for (const args of commands) {
+      const result = await member.run(['admin', 'users', ...args], { stdin: TEMPORARY });
+      expect(result.code, args[0]).toBe(EXIT.generalError);
+      expect(result.stderr, args[0]).toBe(FORBIDDEN);
     }
   });
 });
@@ -168,7 +285,7 @@ describe('authcli admin users delete', () => {
     expect(result.stdout).toBe(`Deleted account ${target.id}.\n`);
     expect((await apiUser(target.id)).response.status).toBe(404);
     const again = await admin.run(['admin', 'users', 'delete', String(target.id), '--yes', '--json']);
-    expect(again.code).toBe(EXIT.refused);
+    expect(again.code).toBe(EXIT.generalError);
     expect(again.stderr).toContain('404 user_not_found');
     expect(again.stdout).toBe('');
   });
@@ -191,7 +308,7 @@ describe('authcli admin users delete', () => {
   it('on a terminal names the account and asks; only yes deletes', async () => {
     const target = await createAccount('ask');
     const declined = await admin.runInTerminal(['admin', 'users', 'delete', String(target.id)], { answers: ['n'] });
-    expect(declined.code).toBe(EXIT.refused);
+    expect(declined.code).toBe(EXIT.generalError);
     expect(declined.stdout).toContain(`Delete the account ${target.email} (id ${target.id})`);
     expect(declined.stdout).toContain('not confirmed; nothing was changed');
     expect((await apiUser(target.id)).response.status).toBe(200);
@@ -296,7 +413,7 @@ describe('as a member', () => {
   it('every admin command exits 1 with the server’s 403 message, and changes nothing', async () => {
     for (const [name, args] of asMember()) {
       const result = await member.run([...args, '--json']);
-      expect(result.code, name).toBe(EXIT.refused);
+      expect(result.code, name).toBe(EXIT.generalError);
       expect(result.stderr, name).toBe(FORBIDDEN);
       expect(result.stdout, name).toBe('');
     }
@@ -317,6 +434,9 @@ describe('help', () => {
     ['admin users activate', 'admin users activate'],
     ['admin users deactivate', 'admin users deactivate'],
     ['admin users delete', 'admin users delete'],
+    ['admin users create', 'admin users create'],
+    ['admin users set-password', 'admin users set-password'],
+    ['admin users unlock', 'admin users unlock'],
     ['admin audit', 'admin audit'],
   ])('`%s --help` shows its usage and an example', async (command, example) => {
     const result = await admin.run([...command.split(' '), '--help']);

@@ -11,10 +11,14 @@ import {
   type CliSandbox,
   outputLines,
 } from './helpers/cli.js';
+import { readVersion } from '../cli/version.js';
+import { runSql } from './helpers/db.js';
 import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
 
 const NEW_PASSWORD = 'a brand new horse battery';
 const SLOW_TEST_MS = 90_000;
+const CHROME_ON_LINUX = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+const VERSION = readVersion();
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let server: TestServer;
@@ -282,7 +286,7 @@ describe('authcli passwd', () => {
     const { email } = await loggedIn();
     const before = storedTokens(cli);
     const result = await cli.run(['passwd', '--password-stdin'], { stdin: `not the password\n${NEW_PASSWORD}\n` });
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toBe('error: The password is not correct; nothing was changed. (403 wrong_password)\n');
     expect(result.stdout).toBe('');
     expect(storedTokens(cli).refreshToken).toBe(before.refreshToken);
@@ -292,7 +296,7 @@ describe('authcli passwd', () => {
   it('a weak new password exits 1 with the field error', async () => {
     await loggedIn();
     const result = await cli.run(['passwd', '--password-stdin'], { stdin: `${GOOD_PASSWORD}\nshort\n` });
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toContain('(422 validation_failed)');
     expect(result.stderr).toMatch(/^ {2}\/body\/new_password: .+$/m);
   });
@@ -336,10 +340,10 @@ describe('authcli passwd', () => {
 });
 
 describe('authcli sessions', () => {
-  it('lists every live session in a table, marking this one and naming the CLI as its user agent', async () => {
+  it('lists every live session in a table, marking this one, with user agents shortened; --wide shows them whole', async () => {
     const { email } = await loggedIn();
     const own = sessionIdOf(storedTokens(cli).accessToken);
-    const elsewhere = await loginTokens(server, email, GOOD_PASSWORD, { 'User-Agent': 'Mozilla/5.0 (test browser)' });
+    const elsewhere = await loginTokens(server, email, GOOD_PASSWORD, { 'User-Agent': CHROME_ON_LINUX });
     const other = sessionIdOf(elsewhere.access_token);
 
     const result = await cli.run(['sessions']);
@@ -349,8 +353,44 @@ describe('authcli sessions', () => {
     expect(rows).toHaveLength(2);
     const time = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d UTC`;
     // Newest first: the API login came after the CLI's.
-    expect(rows[0]).toMatch(new RegExp(String.raw`^ +${other}  ${time}  ${time}  ${time}  127\.0\.0\.1 +Mozilla/5\.0 \(test browser\)$`));
-    expect(rows[1]).toMatch(new RegExp(String.raw`^\* +${own}  ${time}  ${time}  ${time}  127\.0\.0\.1 +authcli/\d+\.\d+\.\d+ \(Node\.js [\d.]+\)$`));
+    expect(rows[0]).toMatch(new RegExp(String.raw`^ +${other}  ${time}  ${time}  ${time}  127\.0\.0\.1 +Chrome 156 on Linux$`));
+    expect(rows[1]).toMatch(new RegExp(String.raw`^\* +${own}  ${time}  ${time}  ${time}  127\.0\.0\.1 +authcli ${VERSION.replaceAll('.', '\\.')}$`));
+
+    const wide = outputLines((await cli.run(['sessions', '--wide'])).stdout);
+    expect(wide[1]?.endsWith(`  ${CHROME_ON_LINUX}`)).toBe(true);
+    expect(wide[2]).toMatch(new RegExp(String.raw` {2}authcli/${VERSION.replaceAll('.', '\\.')} \(Node\.js [\d.]+\)$`));
+  });
+
+  it('an agent the parser does not know is shown by its first product token', async () => {
+    const { email } = await loggedIn();
+    await loginTokens(server, email, GOOD_PASSWORD, { 'User-Agent': 'curl/8.5.0' });
+    await loginTokens(server, email, GOOD_PASSWORD, { 'User-Agent': 'a home-made client with a rather long name and no version at all' });
+    const rows = outputLines((await cli.run(['sessions'])).stdout);
+    expect(rows[1]).toMatch(/ {2}a home-made client with a rather long n…$/);
+    expect(rows[2]).toMatch(/ {2}curl 8\.5\.0$/);
+  });
+
+  it('a user agent with C1 controls and bidi overrides is printed escaped, and --json keeps its value', async () => {
+    const { email } = await loggedIn();
+    // Sent as a client could: HTTP header bytes arrive as Latin-1, so 0x85 is NEL and 0x9b is CSI.
+    const elsewhere = await loginTokens(server, email, GOOD_PASSWORD, { 'User-Agent': 'evil\u009b2J\u0085agent/1.0' });
+    const other = sessionIdOf(elsewhere.access_token);
+    // A bidi override cannot arrive through Latin-1 headers; another client or an older server could still have stored one.
+    const own = sessionIdOf(storedTokens(cli).accessToken);
+    await runSql(server, 'update sessions set user_agent = ? where id = ?', ['authcli/0.1.0 \u202e)4.0.0 sj.edoN(', own]);
+
+    const result = await cli.run(['sessions', '--wide']);
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(result.stdout).not.toMatch(/[\u0080-\u009f\u202a-\u202e\u2066-\u2069]/u);
+    const row = (id: string) => outputLines(result.stdout).find((line) => line.includes(id));
+    expect(row(other)).toMatch(/ {2}evil\\u\{9b\}2J\\u\{85\}agent\/1\.0$/);
+    expect(row(own)).toMatch(/ {2}authcli\/0\.1\.0 \\u\{202e\}\)4\.0\.0 sj\.edoN\($/);
+
+    const json = await cli.run(['sessions', '--json']);
+    expect(json.stdout).not.toMatch(/[\u0080-\u009f\u202a-\u202e]/u);
+    const { data } = await server.client.GET('/api/v1/users/me/sessions', { headers: bearer(storedTokens(cli).accessToken) });
+    expect(parseJson(json.stdout)).toEqual(data);
+    expect(data?.items.map((session) => session.user_agent)).toContain('evil\u009b2J\u0085agent/1.0');
   });
 
   it('--json prints the API’s list as it is', async () => {
@@ -388,7 +428,7 @@ describe('authcli sessions', () => {
   it('--revoke of an unknown session exits 1 with the server’s message', async () => {
     await loggedIn();
     const result = await cli.run(['sessions', '--revoke', '00000000-0000-4000-8000-000000000000']);
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toBe('error: You have no live session with this id. (404 session_not_found)\n');
   });
 
@@ -396,7 +436,7 @@ describe('authcli sessions', () => {
     await loggedIn();
     const stranger = await loginTokens(server, (await loggedInElsewhere()).email, GOOD_PASSWORD);
     const result = await cli.run(['sessions', '--revoke', sessionIdOf(stranger.access_token)]);
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toContain('404 session_not_found');
     expect(await meStatus(server, stranger.access_token)).toBe(200);
   });
@@ -438,7 +478,7 @@ describe('authcli profile', () => {
   it('a name with a control character exits 1 with the field error', async () => {
     await loggedIn();
     const result = await cli.run(['profile', '--full-name', 'bad\u0007name']);
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toMatch(/^ {2}\/body\/full_name: .+$/m);
   });
 
@@ -470,7 +510,7 @@ describe('authcli delete-account', () => {
   it('a wrong password exits 1 with the server’s message and keeps the account and the login', async () => {
     const { email } = await loggedIn();
     const result = await cli.run(['delete-account', '--password-stdin', '--yes'], { stdin: 'not the password\n' });
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toBe('error: The password is not correct; nothing was changed. (403 wrong_password)\n');
     expect(cli.credentialFiles()).toHaveLength(1);
     expect((await loginTokens(server, email, GOOD_PASSWORD)).access_token).toBeTruthy();
@@ -479,7 +519,7 @@ describe('authcli delete-account', () => {
   it('on a terminal asks for confirmation first: no keeps the account, yes then the password deletes it', async () => {
     const { email } = await loggedIn();
     const declined = await cli.runInTerminal(['delete-account'], { answers: ['n'] });
-    expect(declined.code).toBe(EXIT.refused);
+    expect(declined.code).toBe(EXIT.generalError);
     expect(declined.stdout).toContain(`Delete the account ${email} at ${server.url}`);
     expect(declined.stdout).toContain('not confirmed; nothing was changed');
     expect(declined.stdout).not.toContain('Password: ');

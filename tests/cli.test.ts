@@ -2,11 +2,15 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cliLogin, createCliSandbox, EXIT, expireStoredToken, fileMode, parseJson, resignedToken, outputLines, type CliResult, type CliSandbox } from './helpers/cli.js';
+import { loginTokens, meStatus, refreshOutcome } from './helpers/auth-flows.js';
+import { cliLogin, createCliSandbox, EXIT, expireStoredToken, fileMode, parseJson, resignedToken, outputLines, storedTokens, type CliResult, type CliSandbox } from './helpers/cli.js';
 import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
 
 const ANSI_ESCAPE = '\u001b[';
+/** Preloaded into authcli: marks when echo goes off and when openapi-fetch loads. */
+const TRACE_ECHO_AND_IMPORTS = fileURLToPath(new URL('./fixtures/trace-echo-and-imports.mjs', import.meta.url));
 const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 /** For the tests that start many processes or a server of their own: a busy CI machine can take several times longer. */
 const SLOW_TEST_MS = 90_000;
@@ -161,14 +165,14 @@ describe('authcli register', () => {
   it('a taken email exits 1 with the server’s reason', async () => {
     const { email } = await createAccount();
     const result = await cli.run(['register', '--email', email, '--password-stdin'], { stdin: GOOD_PASSWORD });
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toContain('error: An account with this email already exists. (409 email_taken)');
     expect(result.stdout).toBe('');
   });
 
   it('invalid fields exit 1 and list each field error as path: message', async () => {
     const result = await cli.run(['register', '--email', 'not-an-email', '--password-stdin'], { stdin: 'short' });
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toContain('(422 validation_failed)');
     expect(result.stderr).toMatch(/^ {2}\/body\/email: .+$/m);
     expect(result.stderr).toMatch(/^ {2}\/body\/password: .+$/m);
@@ -228,7 +232,7 @@ describe('authcli login', () => {
   it('a wrong password exits 1 with the server’s reason and stores nothing', async () => {
     const { email } = await createAccount();
     const result = await login(email, { password: 'not the password' });
-    expect(result.code).toBe(EXIT.refused);
+    expect(result.code).toBe(EXIT.generalError);
     expect(result.stderr).toContain('error: Incorrect email or password. (401 invalid_credentials)');
     expect(result.stdout).toBe('');
     expect(cli.credentialFiles()).toEqual([]);
@@ -452,6 +456,100 @@ describe('base URL and several servers', () => {
   }, SLOW_TEST_MS);
 });
 
+describe('which token is sent: --token, else AUTHCLI_TOKEN, else the stored login', () => {
+  it('the flag beats the variable, which beats the stored login', async () => {
+    const stored = await loggedIn();
+    const fromEnv = await createAccount();
+    const fromFlag = await createAccount();
+    const envToken = (await loginTokens(server, fromEnv.email, GOOD_PASSWORD)).access_token;
+    const flagToken = (await loginTokens(server, fromFlag.email, GOOD_PASSWORD)).access_token;
+
+    const whoAmI = async (args: string[], env: Record<string, string> = {}) => parseJson((await cli.run([...args, 'me', '--json'], { env })).stdout).email;
+    expect(await whoAmI([])).toBe(stored.email);
+    expect(await whoAmI([], { AUTHCLI_TOKEN: envToken })).toBe(fromEnv.email);
+    expect(await whoAmI(['--token', flagToken], { AUTHCLI_TOKEN: envToken })).toBe(fromFlag.email);
+    // After the command, as --base-url may be.
+    expect(parseJson((await cli.run(['me', '--json', '--token', flagToken])).stdout).email).toBe(fromFlag.email);
+
+    const printed = await cli.run(['token'], { env: { AUTHCLI_TOKEN: envToken } });
+    expect(printed.stdout).toBe(`${envToken}\n`);
+    // A given token never touches the stored login.
+    expect(cli.readCredentials().content).toMatchObject({ user: { email: stored.email } });
+  });
+
+  it('a token the server refuses exits 4 naming where it came from, and the stored login stays', async () => {
+    await loggedIn();
+    const flag = await cli.run(['--token', 'not-a-token', 'me']);
+    expect(flag.code).toBe(EXIT.notLoggedIn);
+    expect(flag.stderr).toContain('error: the server does not accept the access token from --token');
+    const env = await cli.run(['sessions'], { env: { AUTHCLI_TOKEN: 'not-a-token' } });
+    expect(env.code).toBe(EXIT.notLoggedIn);
+    expect(env.stderr).toContain('from AUTHCLI_TOKEN');
+    expect((await cli.run(['me'])).code).toBe(EXIT.ok);
+  });
+
+  it('logout with a given token ends that token’s session and leaves the stored login alone', async () => {
+    const { email } = await loggedIn();
+    const other = await loginTokens(server, email, GOOD_PASSWORD);
+    const result = await cli.run(['logout', '--json'], { env: { AUTHCLI_TOKEN: other.access_token } });
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(parseJson(result.stdout)).toEqual({ base_url: server.url, logged_out: true, scope: 'current' });
+    expect(await meStatus(server, other.access_token)).toBe(401);
+    expect((await cli.run(['me'])).code).toBe(EXIT.ok);
+  });
+
+  it('--help says the order', async () => {
+    const result = await cli.run(['--help']);
+    expect(result.stdout).toContain('--token <token>');
+    expect(result.stdout).toContain('--token <token>, else $AUTHCLI_TOKEN, else the');
+  });
+});
+
+describe('authcli login over a stored login', () => {
+  it('as the same account ends the previous session on the server and says so', async () => {
+    const { email } = await loggedIn();
+    const before = storedTokens(cli);
+    const result = await login(email);
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(outputLines(result.stdout).at(-1)).toBe('previous session: ended on the server');
+    expect(await meStatus(server, before.accessToken)).toBe(401);
+    expect((await refreshOutcome(server, before.refreshToken)).status).toBe(401);
+    expect(storedTokens(cli).refreshToken).not.toBe(before.refreshToken);
+    expect(cli.credentialFiles()).toHaveLength(1);
+  });
+
+  it('as another account names the account it replaces; --json says it too', async () => {
+    const first = await loggedIn();
+    const before = storedTokens(cli);
+    const second = await createAccount();
+    const result = await cli.run(['login', '--email', second.email, '--password-stdin', '--json'], { stdin: GOOD_PASSWORD });
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(parseJson(result.stdout)).toMatchObject({ user: { email: second.email }, replaced: { user: { id: first.id, email: first.email }, ended_on_server: true } });
+    expect(await meStatus(server, before.accessToken)).toBe(401);
+
+    const human = await login(first.email);
+    expect(outputLines(human.stdout).at(-1)).toBe(`replaced login of: ${second.email} (its session: ended on the server)`);
+  });
+
+  it('a previous session already over is said to be, and the new login is stored', async () => {
+    const { email } = await loggedIn();
+    const before = storedTokens(cli);
+    await server.client.POST('/api/v1/users/logout', { headers: bearer(before.accessToken) });
+    const result = await login(email);
+    expect(result.code, result.stderr).toBe(EXIT.ok);
+    expect(outputLines(result.stdout).at(-1)).toBe('previous session: already over');
+    expect(storedTokens(cli).accessToken).not.toBe(before.accessToken);
+  });
+
+  it('a failed login leaves the previous one stored and its session alive', async () => {
+    const { email } = await loggedIn();
+    const before = storedTokens(cli);
+    expect((await login(email, { password: 'not the password' })).code).toBe(EXIT.generalError);
+    expect(storedTokens(cli).accessToken).toBe(before.accessToken);
+    expect(await meStatus(server, before.accessToken)).toBe(200);
+  });
+});
+
 describe('where credentials live', () => {
   it('uses $XDG_CONFIG_HOME/authcli when AUTHCLI_CONFIG_DIR is not set', async () => {
     const xdg = join(cli.home, 'xdg');
@@ -475,6 +573,20 @@ describe('where credentials live', () => {
 });
 
 describe('on a terminal', () => {
+  it.each([
+    ['login', false, (email: string) => ['login', '--email', email], [GOOD_PASSWORD]],
+    ['register', false, (email: string) => ['register', '--email', `new-${email}`], [GOOD_PASSWORD, GOOD_PASSWORD]],
+    ['passwd', true, () => ['passwd'], [GOOD_PASSWORD, 'a brand new horse battery', 'a brand new horse battery']],
+    ['delete-account --yes', true, () => ['delete-account', '--yes'], [GOOD_PASSWORD]],
+  ])('%s turns echo off before it loads the HTTP client, so nothing typed while it starts is shown', async (_command, logIn, args, answers) => {
+    const { email } = logIn ? await loggedIn() : await createAccount();
+    const result = await cli.runInTerminal(args(email), { answers, env: { NODE_OPTIONS: `--import ${TRACE_ECHO_AND_IMPORTS}` } });
+    expect(result.code, result.stdout).toBe(EXIT.ok);
+    const echoOff = result.stdout.indexOf('[echo off]');
+    expect(echoOff).toBeGreaterThanOrEqual(0);
+    expect(result.stdout.indexOf('[openapi-fetch loaded]')).toBeGreaterThan(echoOff);
+  });
+
   it('login asks for the password without echoing it', async () => {
     const { email } = await createAccount();
     const result = await cli.runInTerminal(['login', '--email', email], { answers: [GOOD_PASSWORD] });
@@ -524,10 +636,10 @@ describe('answers that are not from the API', () => {
     const url = address !== null && typeof address === 'object' ? `http://127.0.0.1:${address.port}` : '';
     try {
       const gateway = await login(uniqueEmail(), { args: ['--base-url', url] });
-      expect(gateway.code).toBe(EXIT.refused);
+      expect(gateway.code).toBe(EXIT.generalError);
       expect(gateway.stderr).toBe('error: the server answered 502 Bad Gateway\n');
       const moved = await cli.run(['--base-url', url, 'register', '--email', uniqueEmail(), '--password-stdin'], { stdin: GOOD_PASSWORD });
-      expect(moved.code).toBe(EXIT.refused);
+      expect(moved.code).toBe(EXIT.generalError);
       expect(moved.stderr).toContain('It redirects to https://auth.example.com/api/v1/users/register; is --base-url right?');
     } finally {
       await new Promise((resolve) => proxy.close(resolve));
@@ -567,12 +679,12 @@ describe('failures never leak', () => {
     writeFileSync(join(cli.home, 'not-a-folder'), '');
     const env = { AUTHCLI_CONFIG_DIR: join(cli.home, 'not-a-folder') };
     const quiet = await login(email, { env });
-    expect(quiet.code).toBe(EXIT.refused);
+    expect(quiet.code).toBe(EXIT.generalError);
     expect(outputLines(quiet.stderr)).toEqual([expect.stringMatching(/^error: unexpected error: .*\(set AUTHCLI_DEBUG=1 to see the stack\)$/)]);
     expect(quiet.stdout).toBe('');
 
     const debug = await login(email, { env: { ...env, AUTHCLI_DEBUG: '1' } });
-    expect(debug.code).toBe(EXIT.refused);
+    expect(debug.code).toBe(EXIT.generalError);
     expect(debug.stderr).toMatch(/^\s+at .+credentials\.js/m);
   });
 });

@@ -167,7 +167,11 @@ describe('POST /api/v1/users/register', () => {
     ['a newline', 'Alice\nExample'],
     ['a NUL', 'Alice\u0000'],
     ['DEL', 'Alice\u007f'],
-  ])('rejects a full_name with %s (a control character) with 422', async (_label, fullName) => {
+    ['NEL, a C1 control', 'Alice\u0085Example'],
+    ['CSI, a C1 control', 'Alice\u009b2J'],
+    ['a bidi override', 'Alice\u202eelpmaxE'],
+    ['a bidi isolate', 'Alice\u2066x\u2069'],
+  ])('rejects a full_name with %s (a control or bidi character) with 422', async (_label, fullName) => {
     const email = uniqueEmail('ctrl');
     expect(fieldPaths(await register({ email, password: GOOD_PASSWORD, full_name: fullName }))).toEqual(['/body/full_name']);
     expect(await storedEmails(email)).toEqual([]);

@@ -1,36 +1,46 @@
-import type { CommandContext } from '../command-context.js';
+import { sessionId } from '../arguments.js';
+import { commandContext } from '../command-context.js';
+import { examples } from '../help-text.js';
 import { formatTime, printJson, printLine, printTable } from '../output.js';
-import { requireSession, sessionRefused } from '../session.js';
-
-export interface SessionsOptions {
-  revoke?: string;
-  json?: boolean;
-}
+import type { CommandParent } from '../program.js';
+import { Option } from '@commander-js/extra-typings';
 
 /** Lists the account's live sessions, newest first; `--revoke <id>` ends one of them instead. */
-export async function run({ baseUrl }: CommandContext, options: SessionsOptions): Promise<void> {
-  const { client } = await requireSession(baseUrl);
-  if (options.revoke !== undefined) {
-    const sessionId = options.revoke;
-    const { error, response } = await client.DELETE('/api/v1/users/me/sessions/{sessionId}', { params: { path: { sessionId } } });
-    if (!response.ok) throw sessionRefused(baseUrl, response, error);
-    if (options.json) return printJson({ id: sessionId, revoked: true });
-    return printLine(`Ended session ${sessionId}.`);
-  }
+export function addSessionsCommand(parent: CommandParent): void {
+  parent
+    .command('sessions')
+    .description('list your sessions (logins) on this server, or end one')
+    .addOption(new Option('--revoke <id>', 'end the session with this id instead of listing').argParser(sessionId))
+    .option('--wide', 'show each user agent in full instead of shortened ("Chrome 156 on Linux")')
+    .option('--json', 'print the sessions as JSON, as the API returns them')
+    .addHelpText('after', examples(['authcli sessions', 'authcli sessions --wide', 'authcli sessions --revoke 0b1e4d7a-5c3f-4e2a-9d61-8f0c2b7a4e19', 'authcli sessions --json | jq -r \'.items[] | select(.current | not) | .id\'']))
+    .action(async (options, command) => {
+      const context = commandContext(command.optsWithGlobals());
+      const { requireSession, sessionRefused } = await import('../session.js');
+      const { client } = await requireSession(context);
+      if (options.revoke !== undefined) {
+        const sessionId = options.revoke;
+        const { error, response } = await client.DELETE('/api/v1/users/me/sessions/{sessionId}', { params: { path: { sessionId } } });
+        if (!response.ok) throw sessionRefused(context, response, error);
+        if (options.json) return printJson({ id: sessionId, revoked: true });
+        return printLine(`Ended session ${sessionId}.`);
+      }
 
-  const { data, error, response } = await client.GET('/api/v1/users/me/sessions');
-  if (!data) throw sessionRefused(baseUrl, response, error);
-  if (options.json) return printJson(data);
-  printTable(
-    ['current', 'id', 'created', 'last used', 'expires', 'ip', 'user agent'],
-    data.items.map((session) => [
-      session.current ? '*' : '',
-      session.id,
-      formatTime(session.created_at),
-      formatTime(session.last_used_at),
-      formatTime(session.expires_at),
-      session.ip,
-      session.user_agent,
-    ]),
-  );
+      const { data, error, response } = await client.GET('/api/v1/users/me/sessions');
+      if (!data) throw sessionRefused(context, response, error);
+      if (options.json) return printJson(data);
+      const describe = options.wide ? (userAgent: string) => userAgent : (await import('../user-agent.js')).describeUserAgent;
+      printTable(
+        ['current', 'id', 'created', 'last used', 'expires', 'ip', 'user agent'],
+        data.items.map((session) => [
+          session.current ? '*' : '',
+          session.id,
+          formatTime(session.created_at),
+          formatTime(session.last_used_at),
+          formatTime(session.expires_at),
+          session.ip,
+          session.user_agent === null ? null : describe(session.user_agent),
+        ]),
+      );
+    });
 }

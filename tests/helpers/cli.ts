@@ -10,7 +10,7 @@ import { GOOD_PASSWORD, TEST_JWT_SECRET } from './server.js';
 export const AUTHCLI_BIN = fileURLToPath(new URL('../../bin/authcli.js', import.meta.url));
 
 /** The documented exit codes (cli/exit-codes.ts), spelled out so a test reads as the contract. */
-export const EXIT = { ok: 0, refused: 1, usage: 2, unreachable: 3, notLoggedIn: 4 } as const;
+export const EXIT = { ok: 0, generalError: 1, usage: 2, unreachable: 3, notLoggedIn: 4 } as const;
 
 export interface CliResult {
   /** The exit code; null only if the process was killed by a signal. */
@@ -186,6 +186,10 @@ export function runProcess(
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
+    });
+    // A command that exits before reading its input (a usage error) closes the pipe first: EPIPE is no failure of the test.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
     });
     if ('stdin' in input) child.stdin.end(input.stdin);
   });
