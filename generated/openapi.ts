@@ -190,7 +190,7 @@ export interface paths {
         get: operations["listUsers"];
         put?: never;
         /**
-         * Create an account with a temporary password
+         * Add an account with a temporary password (admin)
          * @description For an account the admin sets up: the password is a temporary one the
          *     admin passes on, and registration's password policy applies to it
          *     (422 `weak_password`). The email is trimmed and lower-cased as at
