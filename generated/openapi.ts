@@ -146,7 +146,8 @@ export interface paths {
         /**
          * Change the caller's password
          * @description Ends every other session of the account and returns a fresh token
-         *     pair for this one. A wrong `current_password` changes nothing.
+         *     pair for this one. A wrong `current_password` changes nothing, and counts as a failed login for the
+         *     account and the address (429 once either has used up its failures, as for login).
          */
         post: operations["changePassword"];
         delete?: never;
@@ -170,7 +171,8 @@ export interface paths {
          * Delete the caller's account
          * @description Needs the account's password. The account and all its sessions are
          *     gone; every token it had is refused from the next request on. The
-         *     last active admin cannot delete their own account.
+         *     last active admin cannot delete their own account. A wrong password counts as a failed login for the
+         *     account and the address (429 once either has used up its failures, as for login).
          */
         delete: operations["deleteCurrentUser"];
         options?: never;
@@ -892,7 +894,10 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description Too many failed logins for this account or from this address; wait `Retry-After` seconds. */
+        /**
+         * @description Too many failed attempts for this account or from this address (failed logins and wrong confirming
+         *     passwords count together); wait `Retry-After` seconds.
+         */
         TooManyRequests: {
             headers: {
                 /** @description Seconds until another attempt is allowed. */
@@ -905,9 +910,9 @@ export interface components {
         };
         /**
          * @description A service this operation depends on is unreachable; nothing was done.
-         *     For login, `throttle_unavailable`: the failed-login counters (Redis)
-         *     cannot be read, and the server refuses rather than let password
-         *     guesses through uncounted. Retry after `Retry-After` seconds.
+         *     For login and the operations confirmed by a password, `throttle_unavailable`: the failed-login
+         *     counters (Redis) cannot be read, and the server refuses rather than let password guesses through
+         *     uncounted. Retry after `Retry-After` seconds.
          */
         ServiceUnavailable: {
             headers: {
@@ -1171,7 +1176,9 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getCurrentUser: {
@@ -1224,7 +1231,9 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateCurrentUser: {

@@ -187,7 +187,7 @@ export function sessionNotFound(): AppError {
 // Dependencies
 
 export function throttleUnavailable(cause: unknown): AppError {
-  return new AppError(503, 'throttle_unavailable', 'Logging in is unavailable for a moment. Try again shortly.', {
+  return new AppError(503, 'throttle_unavailable', 'Password checks are unavailable for a moment. Try again shortly.', {
     headers: { 'Retry-After': '5' },
     cause,
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { login } from './helpers/auth-flows.js';
+import { selectRows } from './helpers/db.js';
 import { registerAndLogin, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
 const WRONG = 'definitely not the password';
@@ -109,5 +110,75 @@ describe('per-address limit behind a trusted proxy (TRUST_PROXY=1)', () => {
     }
     expectThrottled(await login(server, victim.email, victim.password, { 'X-Forwarded-For': '10.0.0.1' }), 60);
     expect((await login(server, victim.email, victim.password, { 'X-Forwarded-For': '10.0.0.2' })).response.status).toBe(200);
+  });
+});
+
+describe('passwords that confirm a change count as login failures', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ LOGIN_ACCOUNT_MAX_FAILURES: '3', LOGIN_ACCOUNT_WINDOW_SECONDS: '60', LOGIN_IP_MAX_FAILURES: '10000' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  function changePassword(token: string, currentPassword: string) {
+    return server.client.POST('/api/v1/users/me/password', {
+      headers: { Authorization: `Bearer ${token}` },
+      body: { current_password: currentPassword, new_password: 'a different, quite long passphrase 42' },
+    });
+  }
+  function deleteAccount(token: string, password: string) {
+    return server.client.DELETE('/api/v1/users/me', { headers: { Authorization: `Bearer ${token}` }, body: { password } });
+  }
+
+  it('a stolen access token cannot guess the password without limit: wrong current_password reaches 429 with Retry-After', async () => {
+    const { email, password, token } = await registerAndLogin(server);
+    for (let i = 0; i < 3; i += 1) {
+      const { response, error } = await changePassword(token, WRONG);
+      expect(response.status, `guess ${i + 1}`).toBe(403);
+      expect(error?.code).toBe('wrong_password');
+    }
+    // Even the right password is refused now, and login is locked by the same counter.
+    expectThrottled(await changePassword(token, password), 60);
+    expectThrottled(await login(server, email, password), 60);
+  });
+
+  it('wrong passwords on DELETE /users/me count too, together with failed logins', async () => {
+    const { email, password, token } = await registerAndLogin(server);
+    await fail(server, email, 1);
+    expect((await deleteAccount(token, WRONG)).response.status).toBe(403);
+    expect((await deleteAccount(token, WRONG)).response.status).toBe(403);
+    expectThrottled(await deleteAccount(token, password), 60);
+    // Nothing was deleted.
+    expect((await server.client.GET('/api/v1/users/me', { headers: { Authorization: `Bearer ${token}` } })).response.status).toBe(200);
+  });
+
+  it('a throttled confirmation is in the audit log under the account', async () => {
+    const { user, token } = await registerAndLogin(server);
+    for (let i = 0; i < 3; i += 1) await deleteAccount(token, WRONG);
+    expectThrottled(await deleteAccount(token, WRONG), 60);
+    const rows = await selectRows(server, 'select user_id from audit_events where event = ?', ['login_throttled']);
+    expect(rows.map((row) => Number(row.user_id))).toContain(user.id);
+  });
+});
+
+describe('passwords that confirm a change count per address too', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ LOGIN_IP_MAX_FAILURES: '3', LOGIN_IP_WINDOW_SECONDS: '60', LOGIN_ACCOUNT_MAX_FAILURES: '100' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it('wrong confirmations spread over several accounts lock the address for logins', async () => {
+    const victim = await registerAndLogin(server);
+    for (let i = 0; i < 3; i += 1) {
+      const { token } = await registerAndLogin(server);
+      const { response } = await server.client.DELETE('/api/v1/users/me', { headers: { Authorization: `Bearer ${token}` }, body: { password: WRONG } });
+      expect(response.status).toBe(403);
+    }
+    expectThrottled(await login(server, victim.email, victim.password), 60);
   });
 });

@@ -33,18 +33,8 @@ export class UsersService {
   async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenPair> {
     const { em, passwords, loginThrottle, sessions } = this.deps;
     const email = normalizeEmail(rawEmail);
-    try {
-      await loginThrottle.assertAllowed(email, client.ip);
-    } catch (error) {
-      // A 503 (the counters' store is down) is an outage, not a throttled attempt.
-      if (error instanceof AppError && error.status === 429) {
-        // Name the account under attack so filtering the audit log by user shows it.
-        const target = await em.findOne(UserSchema, { email });
-        recordAudit(em, { event: 'login_throttled', userId: target?.id ?? null, client, details: { email } });
-        await em.flush();
-      }
-      throw error;
-    }
+    // Name the account under attack so filtering the audit log by user shows it.
+    await this.assertNotThrottled(email, client, async () => (await em.findOne(UserSchema, { email }))?.id ?? null);
     const user = await em.findOne(UserSchema, { email });
     // Always run bcrypt, even for an unknown email: equal work, equal time.
     const matches = await passwords.verify(password, user?.passwordHash);
@@ -86,7 +76,7 @@ export class UsersService {
   ): Promise<TokenPair> {
     const { passwords, sessions } = this.deps;
     const user = await this.findOrFail(userId);
-    if (!(await passwords.verify(currentPassword, user.passwordHash))) throw wrongPassword();
+    await this.confirmPassword(user, currentPassword, client);
     assertAcceptablePassword(newPassword, user.email, '/body/new_password');
     const passwordHash = await passwords.hash(newPassword);
     return this.deps.em.transactional(async (em) => {
@@ -100,10 +90,40 @@ export class UsersService {
   }
 
   async deleteAccount(userId: number, password: string, client: ClientInfo): Promise<void> {
-    const { em, passwords } = this.deps;
+    const { em } = this.deps;
     const user = await this.findOrFail(userId);
-    if (!(await passwords.verify(password, user.passwordHash))) throw wrongPassword();
+    await this.confirmPassword(user, password, client);
     await deleteUserAndSessions(em, user, { event: 'user_deleted', userId, client });
+  }
+
+  /**
+   * The password that confirms a change (password change, deletion) is a guess like a login's: a stolen access
+   * token must not buy unlimited tries. Failures count in the login throttle, per account and per address, and
+   * once either is used up the answer is 429 like login's.
+   */
+  private async confirmPassword(user: User, password: string, client: ClientInfo): Promise<void> {
+    const { passwords, loginThrottle } = this.deps;
+    await this.assertNotThrottled(user.email, client, () => Promise.resolve(user.id));
+    if (!(await passwords.verify(password, user.passwordHash))) {
+      await loginThrottle.recordFailure(user.email, client.ip);
+      throw wrongPassword();
+    }
+    await loginThrottle.recordSuccess(user.email);
+  }
+
+  /** The login throttle's check, with a throttled attempt written to the audit log. */
+  private async assertNotThrottled(email: string, client: ClientInfo, targetId: () => Promise<number | null>): Promise<void> {
+    const { em, loginThrottle } = this.deps;
+    try {
+      await loginThrottle.assertAllowed(email, client.ip);
+    } catch (error) {
+      // A 503 (the counters' store is down) is an outage, not a throttled attempt.
+      if (error instanceof AppError && error.status === 429) {
+        recordAudit(em, { event: 'login_throttled', userId: await targetId(), client, details: { email } });
+        await em.flush();
+      }
+      throw error;
+    }
   }
 
   private async findOrFail(userId: number): Promise<User> {
