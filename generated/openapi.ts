@@ -446,7 +446,9 @@ export interface components {
         Email: string;
         /**
          * @description 8 to 1024 characters of any script (NFKC-normalised). Every character
-         *     counts: nothing is truncated.
+         *     counts: nothing is truncated. It must also be hard to guess: zxcvbn-ts's score (0–4, the account's
+         *     email and name counting as known words) of at least `PASSWORD_MIN_SCORE` (default 3), else 422
+         *     `weak_password`.
          * @example correct horse battery staple
          */
         NewPassword: string;
@@ -694,7 +696,9 @@ export interface components {
          *     - `last_admin` (409): the change would leave no active admin.
          *     - `payload_too_large` (413), `unsupported_media_type` (415), `request_rejected` (4xx): the request as a whole.
          *     - `validation_failed` (422): fields are invalid; `errors` names each.
-         *     - `weak_password` (422): the password is too easy to guess; `errors` says why.
+         *     - `weak_password` (422): the password is too easy to guess (zxcvbn-ts's score under `PASSWORD_MIN_SCORE`,
+         *       with the account's email and name counted as known words); `errors` says where, `feedback` carries
+         *       zxcvbn-ts's warning and suggestions.
          *     - `too_many_login_failures` (429): too many failed attempts; `Retry-After` says when to retry.
          *     - `internal_error` (500): the server failed; nothing about the cause is disclosed.
          *     - `not_ready` (503), `throttle_unavailable` (503): a dependency is unavailable; retry later.
@@ -711,6 +715,17 @@ export interface components {
             detail: string;
             code: components["schemas"]["ProblemCode"];
             errors?: components["schemas"]["FieldError"][];
+            feedback?: components["schemas"]["PasswordFeedback"];
+        };
+        /**
+         * @description With `weak_password` only: zxcvbn-ts's verdict on the password. `warning` and `suggestions` are
+         *     zxcvbn-ts's translation keys (e.g. `similarToCommon`, `anotherWord`), stable for a client to translate.
+         */
+        PasswordFeedback: {
+            /** @description 0 (guessed at once) to 4 (very hard to guess); the server refuses less than `PASSWORD_MIN_SCORE`. */
+            score: number;
+            warning: string | null;
+            suggestions: string[];
         };
     };
     responses: {

@@ -6,6 +6,7 @@ import bodyParser from 'koa-bodyparser';
 import { loadApiSpec, type ApiSpec } from './api-spec.js';
 import { AccessTokens } from './auth/access-tokens.js';
 import { LoginThrottle, memoryLoginLimiters, type LoginLimiters } from './auth/login-throttle.js';
+import { PasswordPolicy } from './auth/password-policy.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { RefreshTokenCodec } from './auth/refresh-tokens.js';
 import { redisLoginLimiters } from './auth/redis-login-limiters.js';
@@ -86,8 +87,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     options.loginLimiters ??
       (redis && config.redis ? redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix) : memoryLoginLimiters(config.loginThrottle)),
   );
-  const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle });
-  const admin = new AdminService({ em: orm.em, sessions, passwords, loginThrottle });
+  const passwordPolicy = new PasswordPolicy(config.passwordMinScore);
+  const users = new UsersService({ em: orm.em, passwords, passwordPolicy, sessions, loginThrottle });
+  const admin = new AdminService({ em: orm.em, sessions, passwords, passwordPolicy, loginThrottle });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
 
   const tokenResponses = new TokenResponses({

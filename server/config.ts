@@ -41,6 +41,8 @@ export interface Config {
   /** How many reverse proxies in front append to X-Forwarded-For; 0 ignores the header. */
   trustProxyHops: number;
   bcryptRounds: number;
+  /** zxcvbn-ts score (0–4) a new password needs (see password-policy.ts). */
+  passwordMinScore: number;
   /** Keys the HMAC that pre-hashes passwords before bcrypt (see passwords.ts). */
   passwordPepper: string;
   bodyLimitBytes: number;
@@ -146,6 +148,7 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
     },
     trustProxyHops: read.trustProxy('TRUST_PROXY'),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, production ? 10 : 4, 15),
+    passwordMinScore: read.integer('PASSWORD_MIN_SCORE', 3, 0, 4),
     passwordPepper: read.string('PASSWORD_PEPPER', DEFAULT_PEPPER),
     bodyLimitBytes: read.integer('BODY_LIMIT_BYTES', 16 * 1024, 1024, 1024 * 1024),
     validateResponses: read.boolean('VALIDATE_RESPONSES', false),

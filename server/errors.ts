@@ -2,6 +2,7 @@ import type { components } from '../generated/openapi.js';
 
 export type Problem = components['schemas']['Problem'];
 export type FieldError = components['schemas']['FieldError'];
+type PasswordFeedback = components['schemas']['PasswordFeedback'];
 /** The catalogue of codes in openapi.yaml: an AppError cannot carry a code the contract does not list. */
 export type ProblemCode = components['schemas']['ProblemCode'];
 
@@ -16,13 +17,14 @@ export class AppError extends Error {
   readonly code: ProblemCode;
   readonly title: string;
   readonly errors: FieldError[] | undefined;
+  readonly feedback: PasswordFeedback | undefined;
   readonly headers: Record<string, string>;
 
   constructor(
     status: number,
     code: ProblemCode,
     detail: string,
-    options: { title?: string; errors?: FieldError[]; headers?: Record<string, string>; cause?: unknown } = {},
+    options: { title?: string; errors?: FieldError[]; feedback?: PasswordFeedback; headers?: Record<string, string>; cause?: unknown } = {},
   ) {
     super(detail, { cause: options.cause });
     this.name = 'AppError';
@@ -30,6 +32,7 @@ export class AppError extends Error {
     this.code = code;
     this.title = options.title ?? STATUS_TITLES[status] ?? 'Error';
     this.errors = options.errors;
+    this.feedback = options.feedback;
     // RFC 9110 §15.5.2: every 401 carries a challenge (login and refresh refusals had none; tests/fuzz).
     this.headers = status === 401 ? { 'WWW-Authenticate': bearerChallenge(), ...options.headers } : (options.headers ?? {});
   }
@@ -43,6 +46,7 @@ export class AppError extends Error {
       code: this.code,
     };
     if (this.errors) problem.errors = this.errors;
+    if (this.feedback) problem.feedback = this.feedback;
     return problem;
   }
 }
@@ -92,8 +96,8 @@ export function validationFailed(errors: FieldError[]): AppError {
   return new AppError(422, 'validation_failed', 'The request has invalid fields.', { errors });
 }
 
-export function weakPassword(path: string, message: string): AppError {
-  return new AppError(422, 'weak_password', 'The password is not acceptable.', { errors: [{ path, message }] });
+export function weakPassword(path: string, message: string, feedback: PasswordFeedback): AppError {
+  return new AppError(422, 'weak_password', 'The password is too easy to guess.', { errors: [{ path, message }], feedback });
 }
 
 // Who is calling

@@ -14,7 +14,7 @@ async function fail(server: TestServer, email: string, count: number, headers: R
 }
 
 /** The answer must say "wait", in whole seconds, and be a problem document. */
-function expectThrottled(result: Awaited<ReturnType<typeof login>>, maxSeconds: number): number {
+function expectThrottled(result: { response: Response; error?: { code: string; status: number } }, maxSeconds: number): number {
   expect(result.response.status).toBe(429);
   expect(result.response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
   expect(result.error?.code).toBe('too_many_login_failures');

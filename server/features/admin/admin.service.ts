@@ -1,6 +1,6 @@
 import type { components } from '../../../generated/openapi.js';
 import type { LoginThrottle } from '../../auth/login-throttle.js';
-import { assertAcceptablePassword } from '../../auth/password-policy.js';
+import type { PasswordPolicy } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { AuditEventSchema } from '../../db/entities/audit-event.entity.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
@@ -26,6 +26,7 @@ export interface AdminServiceDeps {
   em: EntityManager;
   sessions: SessionsService;
   passwords: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   loginThrottle: LoginThrottle;
 }
 
@@ -45,9 +46,8 @@ export class AdminService {
 
   /** An account set up by an admin, with a temporary password the admin passes on. */
   async createUser(actorId: number, input: AdminCreateUser, client: ClientInfo): Promise<UserView> {
-    const { em, passwords } = this.deps;
     const { role = 'member', ...account } = input;
-    return createAccount(em, passwords, { ...account, role }, { event: 'user_created', actorId, client, details: { role } });
+    return createAccount(this.deps, { ...account, role }, { event: 'user_created', actorId, client, details: { role } });
   }
 
   /**
@@ -56,9 +56,9 @@ export class AdminService {
    * it); its role, activation and failed-login counter stay as they are.
    */
   async setUserPassword(actorId: number, userId: number, password: string, client: ClientInfo): Promise<void> {
-    const { em, passwords, sessions } = this.deps;
+    const { em, passwords, passwordPolicy, sessions } = this.deps;
     const user = await this.findOrFail(userId);
-    assertAcceptablePassword(password, user.email, '/body/password');
+    passwordPolicy.assertAcceptable(password, user, '/body/password');
     const passwordHash = await passwords.hash(password);
     await em.transactional(async (tx) => {
       await tx.nativeUpdate(UserSchema, { id: userId }, { passwordHash, updatedAt: new Date() });

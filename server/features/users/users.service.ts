@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { components } from '../../../generated/openapi.js';
 import type { LoginThrottle } from '../../auth/login-throttle.js';
-import { assertAcceptablePassword } from '../../auth/password-policy.js';
+import type { PasswordPolicy } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
@@ -18,6 +18,7 @@ export interface UsersServiceDeps {
   /** The ORM's root manager; inside a request it resolves to that request's context. */
   em: EntityManager;
   passwords: PasswordHasher;
+  passwordPolicy: PasswordPolicy;
   sessions: SessionsService;
   loginThrottle: LoginThrottle;
 }
@@ -26,8 +27,7 @@ export class UsersService {
   constructor(private readonly deps: UsersServiceDeps) {}
 
   async register(input: RegisterRequest, client: ClientInfo): Promise<UserView> {
-    const { em, passwords } = this.deps;
-    return createAccount(em, passwords, { ...input, role: 'member' }, { event: 'user_registered', client });
+    return createAccount(this.deps, { ...input, role: 'member' }, { event: 'user_registered', client });
   }
 
   async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenPair> {
@@ -74,10 +74,10 @@ export class UsersService {
     newPassword: string,
     client: ClientInfo,
   ): Promise<TokenPair> {
-    const { passwords, sessions } = this.deps;
+    const { passwords, passwordPolicy, sessions } = this.deps;
     const user = await this.findOrFail(userId);
     await this.confirmPassword(user, currentPassword, client);
-    assertAcceptablePassword(newPassword, user.email, '/body/new_password');
+    passwordPolicy.assertAcceptable(newPassword, user, '/body/new_password');
     const passwordHash = await passwords.hash(newPassword);
     return this.deps.em.transactional(async (em) => {
       await em.nativeUpdate(UserSchema, { id: userId }, { passwordHash, updatedAt: new Date() });
@@ -140,13 +140,12 @@ export class UsersService {
  * once cannot both win). The audit entry is written once the id is known.
  */
 export async function createAccount(
-  em: EntityManager,
-  passwords: PasswordHasher,
+  { em, passwords, passwordPolicy }: Pick<UsersServiceDeps, 'em' | 'passwords' | 'passwordPolicy'>,
   input: RegisterRequest & { role: Role },
   audit: Omit<AuditEntry, 'userId'>,
 ): Promise<UserView> {
   const email = normalizeEmail(input.email);
-  assertAcceptablePassword(input.password, email, '/body/password');
+  passwordPolicy.assertAcceptable(input.password, { email, fullName: input.full_name ?? null }, '/body/password');
   const user = em.create(UserSchema, {
     email,
     passwordHash: await passwords.hash(input.password),
