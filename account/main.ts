@@ -112,6 +112,13 @@ async function render(): Promise<void> {
       return item;
     }),
   );
+  // One page (100) holds every session under the default MAX_SESSIONS_PER_USER; say so when a server allows more.
+  const more = sessions.data.total - sessions.data.items.length;
+  if (more > 0) {
+    const item = document.createElement('li');
+    item.textContent = `and ${more} older session${more === 1 ? '' : 's'}`;
+    list.append(item);
+  }
   show('signed-in');
 }
 

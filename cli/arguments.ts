@@ -38,9 +38,9 @@ export function userIdArgument() {
 }
 
 /** --limit and --offset of a paged list. */
-export function pageOptions(noun: string) {
+export function pageOptions(noun: string, serverDefault = 20) {
   return {
-    limit: new Option('--limit <n>', `how many ${noun} to show (the server's default: 20)`).argParser(positiveInteger),
+    limit: new Option('--limit <n>', `how many ${noun} to show (the server's default: ${serverDefault})`).argParser(positiveInteger),
     offset: new Option('--offset <n>', `how many ${noun} to skip first`).argParser(nonNegativeInteger),
   };
 }

@@ -107,7 +107,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's live sessions */
+        /**
+         * The caller's live sessions, a page at a time
+         * @description An account has at most `MAX_SESSIONS_PER_USER` live sessions (50 by default): a login beyond it ends the
+         *     oldest (audited as `session_limit_reached`). By default one page holds 100, so a client that does not page
+         *     still gets every session under the default limit.
+         */
         get: operations["listMySessions"];
         put?: never;
         post?: never;
@@ -567,9 +572,11 @@ export interface components {
         };
         SessionList: {
             items: components["schemas"]["Session"][];
+            /** @description How many live sessions the account has in all (more than `items` when paged). */
+            total: number;
         };
         /** @enum {string} */
-        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked";
+        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked" | "session_limit_reached";
         AuditEvent: {
             id: number;
             /** Format: date-time */
@@ -1115,14 +1122,17 @@ export interface operations {
     };
     listMySessions: {
         parameters: {
-            query?: never;
+            query?: {
+                limit?: number;
+                offset?: components["parameters"]["Offset"];
+            };
             header?: never;
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description Every session of the caller's account that can still be refreshed, newest first. */
+            /** @description One page of the sessions of the caller's account that can still be refreshed, newest first, and how many there are in all. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1133,6 +1143,7 @@ export interface operations {
             };
             400: components["responses"]["DuplicateAuthorization"];
             401: components["responses"]["Unauthorized"];
+            422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
         };
     };
@@ -1685,7 +1696,7 @@ export const pathsWellKnownOauthAuthorizationServerGetResponses200HeadersCacheCo
 export const passwordGrantFormGrant_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasswordGrantForm"]["grant_type"]> = ["password"];
 export const tokenResponseToken_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenResponse"]["token_type"]> = ["bearer"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["member", "admin"];
-export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked"];
+export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked", "session_limit_reached"];
 export const jsonWebKeyKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["kty"]> = ["EC", "RSA"];
 export const jsonWebKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["alg"]> = ["ES256", "RS256"];
 export const jsonWebKeyUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["use"]> = ["sig"];

@@ -81,6 +81,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     refreshTokens: new RefreshTokenCodec(config.jwt.secret),
     settings: config.sessions,
     lookup: sessionLookup,
+    clock: options.clock,
   });
   const redis = config.redis ? await openRedis(config.redis, logger) : undefined;
   const loginThrottle = new LoginThrottle(

@@ -31,6 +31,8 @@ export interface Config {
     idleTtlSeconds: number;
     /** How long a spent refresh token may be re-presented and get the same successor. */
     reuseGraceSeconds: number;
+    /** Live sessions an account may have; a login beyond it ends the oldest. */
+    maxPerUser: number;
   };
   loginThrottle: {
     accountMaxFailures: number;
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
       absoluteTtlSeconds: read.integer('REFRESH_TOKEN_EXPIRE_DAYS', 30, 1, 365) * 86_400,
       idleTtlSeconds: read.integer('REFRESH_TOKEN_IDLE_DAYS', 7, 1, 365) * 86_400,
       reuseGraceSeconds: read.integer('REFRESH_REUSE_GRACE_SECONDS', 10, 0, 300),
+      maxPerUser: read.integer('MAX_SESSIONS_PER_USER', 50, 1, 10_000),
     },
     loginThrottle: {
       accountMaxFailures: read.integer('LOGIN_ACCOUNT_MAX_FAILURES', 5, 1, 1000),

@@ -24,9 +24,9 @@ export function sessionsHandlers(sessions: SessionsService, tokenResponses: Toke
     return { status: 204 };
   };
 
-  const listMySessions: Handler<'listMySessions'> = async (_input, ctx) => {
+  const listMySessions: Handler<'listMySessions'> = async ({ query }, ctx) => {
     const { user, sessionId } = caller(ctx);
-    return { status: 200, body: { items: await sessions.list(user.id, sessionId) } };
+    return { status: 200, body: await sessions.list(user.id, sessionId, { limit: query.limit ?? 100, offset: query.offset ?? 0 }) };
   };
 
   const revokeMySession: Handler<'revokeMySession'> = async ({ path }, ctx) => {

@@ -3,6 +3,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { components } from '../../../generated/openapi.js';
 import type { AccessTokens } from '../../auth/access-tokens.js';
 import type { RefreshTokenCodec } from '../../auth/refresh-tokens.js';
+import { systemClock, type Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { RefreshTokenSchema } from '../../db/entities/refresh-token.entity.js';
 import { SessionSchema, type Session } from '../../db/entities/session.entity.js';
@@ -15,7 +16,7 @@ import type { SessionLookup } from './session-lookup.js';
 
 /** A fresh pair as services make it: the refresh token always there (the HTTP layer may move it to a cookie). */
 export type TokenPair = components['schemas']['TokenResponse'] & { refresh_token: string };
-type SessionView = components['schemas']['Session'];
+type SessionPage = components['schemas']['SessionList'];
 export type LogoutScope = 'current' | 'others' | 'all';
 export type RevocationReason =
   | 'logout'
@@ -24,7 +25,8 @@ export type RevocationReason =
   | 'password_changed'
   | 'password_set_by_admin'
   | 'deactivated'
-  | 'demoted';
+  | 'demoted'
+  | 'session_limit';
 
 export interface SessionsServiceDeps {
   em: EntityManager;
@@ -32,6 +34,8 @@ export interface SessionsServiceDeps {
   refreshTokens: RefreshTokenCodec;
   settings: Config['sessions'];
   lookup: SessionLookup;
+  /** The time sessions start, expire and end at; tests move it. */
+  clock?: Clock;
 }
 
 /**
@@ -41,12 +45,40 @@ export interface SessionsServiceDeps {
  * family is revoked, because someone holds a copy they should not.
  */
 export class SessionsService {
-  constructor(private readonly deps: SessionsServiceDeps) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: SessionsServiceDeps) {
+    this.clock = deps.clock ?? systemClock;
+  }
+
+  private now(): Date {
+    return new Date(this.clock.now());
+  }
+
+  /**
+   * Before a login starts a session: ends the account's oldest live sessions so that the new one keeps it at
+   * `MAX_SESSIONS_PER_USER` (200 logins made 200 sessions, and a 146 KB session list). Each ended session is
+   * audited. Two logins at the same moment may each leave one extra; the next login trims it.
+   */
+  async makeRoom(em: EntityManager, userId: number, client: ClientInfo): Promise<void> {
+    const now = this.now();
+    const beyond = await em.find(SessionSchema, liveSessionsOf(userId, now), {
+      orderBy: { createdAt: 'desc', id: 'desc' },
+      offset: this.deps.settings.maxPerUser - 1,
+      fields: ['id'],
+    });
+    if (beyond.length === 0) return;
+    const ids = beyond.map((session) => session.id);
+    await revokeWhere(em, { id: { $in: ids } }, 'session_limit', now);
+    for (const id of ids) {
+      recordAudit(em, { event: 'session_limit_reached', userId, client, details: { session_id: id, max_sessions: this.deps.settings.maxPerUser } });
+    }
+  }
 
   /** Starts a session at login; `em` lets the caller put it in its own transaction. */
   start(em: EntityManager, userId: number, client: ClientInfo): TokenPair {
     const { refreshTokens, settings } = this.deps;
-    const now = new Date();
+    const now = this.now();
     const absoluteExpiresAt = addSeconds(now, settings.absoluteTtlSeconds);
     const session = em.create(SessionSchema, {
       id: randomUUID(),
@@ -83,7 +115,7 @@ export class SessionsService {
     const record = await em.findOne(RefreshTokenSchema, { tokenHash: refreshTokens.hash(refreshToken) }, { populate: ['session', 'session.user'] });
     if (!record) throw invalidRefreshToken();
     const session = await lockSession(em, record.session.id);
-    const now = new Date();
+    const now = this.now();
     if (!session || !isLive(session, now) || !session.user.isActive) throw invalidRefreshToken();
     const userId = session.user.id;
     const successor = refreshTokens.successorOf(refreshToken);
@@ -107,7 +139,7 @@ export class SessionsService {
     if (now.getTime() - spentAt.getTime() <= settings.reuseGraceSeconds * 1000) {
       return { kind: 'issued', tokens: this.tokenPair(userId, session.id, successor) };
     }
-    await revokeWhere(em, { id: session.id }, 'refresh_token_reused');
+    await revokeWhere(em, { id: session.id }, 'refresh_token_reused', now);
     recordAudit(em, { event: 'refresh_token_reused', userId, client, details: { session_id: session.id } });
     await em.flush();
     return { kind: 'reused' };
@@ -124,24 +156,23 @@ export class SessionsService {
     const owner = await this.deps.lookup.find(sessionId, userId);
     if (!owner?.user.is_active) return undefined;
     // Written so that an unreadable date (Invalid Date) counts as expired.
-    if (!(owner.absoluteExpiresAt.getTime() > Date.now())) return undefined;
+    if (!(owner.absoluteExpiresAt.getTime() > this.clock.now())) return undefined;
     return owner.user;
   }
 
   /** Sessions neither revoked nor expired, across all users (for the metrics gauge). */
   countActive(): Promise<number> {
-    const now = new Date();
+    const now = this.now();
     return this.deps.em.fork().count(SessionSchema, { revokedAt: null, idleExpiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } });
   }
 
-  async list(userId: number, currentSessionId: string): Promise<SessionView[]> {
-    const now = new Date();
-    const sessions = await this.deps.em.find(
-      SessionSchema,
-      { user: userId, revokedAt: null, idleExpiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } },
-      { orderBy: { createdAt: 'desc' } },
-    );
-    return sessions.map((session) => ({
+  /** One page of the caller's live sessions, newest first, and how many there are in all. */
+  async list(userId: number, currentSessionId: string, page: { limit: number; offset: number }): Promise<SessionPage> {
+    const [sessions, total] = await this.deps.em.findAndCount(SessionSchema, liveSessionsOf(userId, this.now()), {
+      ...page,
+      orderBy: { createdAt: 'desc', id: 'desc' },
+    });
+    const items = sessions.map((session) => ({
       id: session.id,
       created_at: session.createdAt.toISOString(),
       last_used_at: session.lastUsedAt.toISOString(),
@@ -150,12 +181,13 @@ export class SessionsService {
       ip: session.ip ?? null,
       current: session.id === currentSessionId,
     }));
+    return { items, total };
   }
 
   async logOut(userId: number, currentSessionId: string, scope: LogoutScope, client: ClientInfo): Promise<void> {
     const { em } = this.deps;
     const which = scope === 'current' ? { id: currentSessionId } : scope === 'others' ? { id: { $ne: currentSessionId } } : {};
-    const ended = await revokeWhere(em, { user: userId, ...which }, 'logout');
+    const ended = await revokeWhere(em, { user: userId, ...which }, 'logout', this.now());
     recordAudit(em, { event: 'logged_out', userId, client, details: { scope, sessions: ended } });
     await em.flush();
   }
@@ -167,7 +199,7 @@ export class SessionsService {
     // both answer alike. The spec's `format: uuid` also admits a `urn:uuid:` prefix, which PostgreSQL's uuid type
     // refuses with an error (tests/fuzz: a 500); the bare id is the same session.
     const id = sessionId.toLowerCase().replace(/^urn:uuid:/, '');
-    const ended = await revokeWhere(em, { id, user: userId }, 'revoked');
+    const ended = await revokeWhere(em, { id, user: userId }, 'revoked', this.now());
     // Another user's session id gets the same answer as an unknown one.
     if (ended === 0) throw sessionNotFound();
     recordAudit(em, { event: 'session_revoked', userId, client, details: { session_id: id } });
@@ -176,7 +208,7 @@ export class SessionsService {
 
   /** Ends every live session of a user (all but `exceptSessionId`, when given). */
   revokeAllOf(em: EntityManager, userId: number, reason: RevocationReason, exceptSessionId?: string): Promise<number> {
-    return revokeSessionsOf(em, userId, reason, exceptSessionId);
+    return revokeSessionsOf(em, userId, reason, exceptSessionId, this.now());
   }
 
   /** Replaces a session's refresh tokens with a new one (after a password change); `em` must be in a transaction. */
@@ -184,7 +216,7 @@ export class SessionsService {
     const { refreshTokens, settings } = this.deps;
     const session = await lockSession(em, sessionId);
     await em.nativeDelete(RefreshTokenSchema, { session: sessionId });
-    const now = new Date();
+    const now = this.now();
     // A new pair is a use of the session, as a refresh is: `authcli sessions` shows it as last used now.
     if (session) {
       session.lastUsedAt = now;
@@ -215,12 +247,22 @@ export class SessionsService {
  * Ends every live session of a user (all but `exceptSessionId`, when given); the number ended. Also for
  * `npm run manage`, which has no SessionsService.
  */
-export function revokeSessionsOf(em: EntityManager, userId: number, reason: RevocationReason, exceptSessionId?: string): Promise<number> {
-  return revokeWhere(em, exceptSessionId ? { user: userId, id: { $ne: exceptSessionId } } : { user: userId }, reason);
+export function revokeSessionsOf(
+  em: EntityManager,
+  userId: number,
+  reason: RevocationReason,
+  exceptSessionId?: string,
+  now = new Date(),
+): Promise<number> {
+  return revokeWhere(em, exceptSessionId ? { user: userId, id: { $ne: exceptSessionId } } : { user: userId }, reason, now);
 }
 
-function revokeWhere(em: EntityManager, where: Record<string, unknown>, reason: RevocationReason): Promise<number> {
-  return em.nativeUpdate(SessionSchema, { ...where, revokedAt: null }, { revokedAt: new Date(), revokedReason: reason });
+function revokeWhere(em: EntityManager, where: Record<string, unknown>, reason: RevocationReason, now: Date): Promise<number> {
+  return em.nativeUpdate(SessionSchema, { ...where, revokedAt: null }, { revokedAt: now, revokedReason: reason });
+}
+
+function liveSessionsOf(userId: number, now: Date) {
+  return { user: userId, revokedAt: null, idleExpiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } };
 }
 
 /**

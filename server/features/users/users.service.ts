@@ -52,6 +52,7 @@ export class UsersService {
       throw accountDisabled();
     }
     await loginThrottle.recordSuccess(email);
+    await sessions.makeRoom(em, user.id, client);
     const tokens = sessions.start(em, user.id, client);
     recordAudit(em, { event: 'login_succeeded', userId: user.id, client });
     await em.flush();
