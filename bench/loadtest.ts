@@ -108,6 +108,7 @@ async function phase(title: string, instances: number, database: (dir: string) =
       // Every request comes from 127.0.0.1: the per-address limit would otherwise
       // turn the failing logins into 429s for everyone. The per-account limit stays.
       LOGIN_IP_MAX_FAILURES: '100000',
+      REGISTER_IP_LIMIT: '1000000',
       // One access-log line per request would make the log pipe the bottleneck.
       LOG_LEVEL: 'warn',
       ...(await database(dir)),

@@ -17,7 +17,10 @@ export interface paths {
          * Create an account
          * @description The email is trimmed and lower-cased before it is stored, so
          *     `Alice@X.com` and `alice@x.com` are one account. Unknown fields are
-         *     rejected, so a client cannot set `role` or `id`.
+         *     rejected, so a client cannot set `role` or `id`. Each address may try `REGISTER_IP_LIMIT` registrations
+         *     per `REGISTER_IP_WINDOW_SECONDS` (429 `too_many_registrations` after). An email in use is 409
+         *     `email_taken`, which tells that the email is registered: kept for the tutorial's clients, and bounded by
+         *     that limit.
          */
         post: operations["registerUser"];
         delete?: never;
@@ -707,12 +710,13 @@ export interface components {
          *       with the account's email and name counted as known words); `errors` says where, `feedback` carries
          *       zxcvbn-ts's warning and suggestions.
          *     - `too_many_login_failures` (429): too many failed attempts; `Retry-After` says when to retry.
+         *     - `too_many_registrations` (429): too many registrations from this address; `Retry-After` says when.
          *     - `internal_error` (500): the server failed; nothing about the cause is disclosed.
          *     - `not_ready` (503), `throttle_unavailable` (503): a dependency is unavailable; retry later.
          * @example validation_failed
          * @enum {string}
          */
-        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "too_many_registrations" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -930,10 +934,21 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description Too many registrations from this address (`too_many_registrations`); wait `Retry-After` seconds. */
+        TooManyRegistrations: {
+            headers: {
+                /** @description Seconds until another registration is allowed. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
         /**
          * @description A service this operation depends on is unreachable; nothing was done.
-         *     For login and the operations confirmed by a password, `throttle_unavailable`: the failed-login
-         *     counters (Redis) cannot be read, and the server refuses rather than let password guesses through
+         *     For login, registration and the operations confirmed by a password, `throttle_unavailable`: the
+         *     attempt counters (Redis) cannot be read, and the server refuses rather than let password guesses through
          *     uncounted. Retry after `Retry-After` seconds.
          */
         ServiceUnavailable: {
@@ -1006,7 +1021,9 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRegistrations"];
             500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     login: {
@@ -1709,7 +1726,7 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "too_many_registrations", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
 export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];
 export const componentsParametersTokenTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["parameters"]["TokenTransport"]> = ["cookie"];

@@ -39,6 +39,9 @@ export interface Config {
     accountWindowSeconds: number;
     ipMaxFailures: number;
     ipWindowSeconds: number;
+    /** Registrations (every attempt, each costs a bcrypt hash) per client address and window. */
+    registerIpLimit: number;
+    registerIpWindowSeconds: number;
   };
   /** How many reverse proxies in front append to X-Forwarded-For; 0 ignores the header. */
   trustProxyHops: number;
@@ -148,6 +151,8 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
       accountWindowSeconds: read.integer('LOGIN_ACCOUNT_WINDOW_SECONDS', 900, 1, 86_400),
       ipMaxFailures: read.integer('LOGIN_IP_MAX_FAILURES', 20, 1, 100_000),
       ipWindowSeconds: read.integer('LOGIN_IP_WINDOW_SECONDS', 60, 1, 86_400),
+      registerIpLimit: read.integer('REGISTER_IP_LIMIT', 20, 1, 1_000_000),
+      registerIpWindowSeconds: read.integer('REGISTER_IP_WINDOW_SECONDS', 3600, 1, 86_400),
     },
     trustProxyHops: read.trustProxy('TRUST_PROXY'),
     bcryptRounds: read.integer('BCRYPT_ROUNDS', 12, production ? 10 : 4, 15),

@@ -164,10 +164,21 @@ export function refreshTokenReused(): AppError {
 }
 
 export function tooManyFailures(msBeforeNext: number): AppError {
-  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  const seconds = retryAfterSeconds(msBeforeNext);
   return new AppError(429, 'too_many_login_failures', `Too many failed logins. Try again in ${seconds} seconds.`, {
     headers: { 'Retry-After': String(seconds) },
   });
+}
+
+export function tooManyRegistrations(msBeforeNext: number): AppError {
+  const seconds = retryAfterSeconds(msBeforeNext);
+  return new AppError(429, 'too_many_registrations', `Too many registrations from this address. Try again in ${seconds} seconds.`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
+}
+
+function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
 }
 
 // Accounts and sessions
@@ -191,7 +202,7 @@ export function sessionNotFound(): AppError {
 // Dependencies
 
 export function throttleUnavailable(cause: unknown): AppError {
-  return new AppError(503, 'throttle_unavailable', 'Password checks are unavailable for a moment. Try again shortly.', {
+  return new AppError(503, 'throttle_unavailable', 'The attempt counters are unavailable for a moment; nothing was done. Try again shortly.', {
     headers: { 'Retry-After': '5' },
     cause,
   });

@@ -51,17 +51,18 @@ describe.skipIf(!process.env.TEST_REDIS_URL)('when Redis goes down (set TEST_RED
     expect(ready.body).toMatchObject({ checks: { database: 'ok', redis: 'unavailable', migrations: 'ok' } });
     expect((await send(server.url, '/healthz')).status).toBe(200);
 
-    // Only counting failed logins needs Redis: tokens already issued, and registering, do not.
+    // Tokens already issued keep working; registering is counted per address, so it waits for Redis like login.
     expect((await server.client.GET('/api/v1/users/me', { headers: bearer(account.token) })).response.status).toBe(200);
     const registered = await server.client.POST('/api/v1/users/register', { body: { email: uniqueEmail(), password: GOOD_PASSWORD } });
-    expect(registered.response.status).toBe(201);
+    expect(registered.response.status).toBe(503);
+    expect(registered.error?.code).toBe('throttle_unavailable');
   });
 
   it('recovers by itself once Redis is back: logins work and /readyz is ready again', async () => {
-    // Registering needs no Redis, so the account can be made while it is still down.
-    const email = uniqueEmail();
-    await server.client.POST('/api/v1/users/register', { body: { email, password: GOOD_PASSWORD } });
     await redis.start();
+    const email = uniqueEmail();
+    const registered = await waitFor(async () => (await server.client.POST('/api/v1/users/register', { body: { email, password: GOOD_PASSWORD } })).response.status, 201);
+    expect(registered).toBe(201);
     const status = await waitFor(async () => (await postJson(server.url, LOGIN, { email, password: GOOD_PASSWORD })).status, 200);
     expect(status).toBe(200);
     expect((await send(server.url, '/readyz')).status).toBe(200);

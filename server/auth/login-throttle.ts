@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { RateLimiterMemory, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../config.js';
-import { throttleUnavailable, tooManyFailures } from '../errors.js';
+import { throttleUnavailable, tooManyFailures, tooManyRegistrations } from '../errors.js';
 
 export interface LoginLimiters {
   /** Failed logins per account (keyed by a hash of the normalised email). */
   account: RateLimiterAbstract;
   /** Failed logins per client address. */
   ip: RateLimiterAbstract;
+  /** Registration attempts per client address. */
+  registration: RateLimiterAbstract;
 }
 
 /**
@@ -19,6 +21,7 @@ export function memoryLoginLimiters(settings: Config['loginThrottle']): LoginLim
   return {
     account: new RateLimiterMemory({ keyPrefix: 'login-account', points: settings.accountMaxFailures, duration: settings.accountWindowSeconds }),
     ip: new RateLimiterMemory({ keyPrefix: 'login-ip', points: settings.ipMaxFailures, duration: settings.ipWindowSeconds }),
+    registration: new RateLimiterMemory({ keyPrefix: 'register-ip', points: settings.registerIpLimit, duration: settings.registerIpWindowSeconds }),
   };
 }
 
@@ -55,6 +58,19 @@ export class LoginThrottle {
   /** Forgets an account's failures (an admin's unlock): its next login is judged afresh. Address counters stay. */
   async clearAccount(email: string): Promise<void> {
     await storeCall(this.limiters.account.delete(accountKey(email)));
+  }
+
+  /**
+   * Counts a registration attempt from this address, refused or not: each one costs a bcrypt hash, and a 409
+   * tells whether an email is registered, so an address gets `REGISTER_IP_LIMIT` tries a window. Without an
+   * address (none known) nothing is counted, as for login's per-address limit.
+   */
+  async consumeRegistration(ip: string | null): Promise<void> {
+    if (!ip) return;
+    const { registration } = this.limiters;
+    const state = await storeCall(registration.get(ip));
+    if (state && state.consumedPoints >= registration.points) throw tooManyRegistrations(state.msBeforeNext);
+    await storeCall(registration.penalty(ip, 1));
   }
 
   private async blockedFor(limiter: RateLimiterAbstract, key: string): Promise<number | undefined> {

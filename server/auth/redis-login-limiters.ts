@@ -22,5 +22,11 @@ export function redisLoginLimiters(client: Redis, settings: Config['loginThrottl
       duration: settings.accountWindowSeconds,
     }),
     ip: new RateLimiterRedis({ ...common, keyPrefix: `${keyPrefix}login-ip`, points: settings.ipMaxFailures, duration: settings.ipWindowSeconds }),
+    registration: new RateLimiterRedis({
+      ...common,
+      keyPrefix: `${keyPrefix}register-ip`,
+      points: settings.registerIpLimit,
+      duration: settings.registerIpWindowSeconds,
+    }),
   };
 }

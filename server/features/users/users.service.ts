@@ -27,6 +27,7 @@ export class UsersService {
   constructor(private readonly deps: UsersServiceDeps) {}
 
   async register(input: RegisterRequest, client: ClientInfo): Promise<UserView> {
+    await this.deps.loginThrottle.consumeRegistration(client.ip);
     return createAccount(this.deps, { ...input, role: 'member' }, { event: 'user_registered', client });
   }
 
