@@ -105,3 +105,28 @@ describe('manage set-role', { timeout: 90_000 }, () => {
     expect(result.stderr).not.toMatch(STACK_FRAME);
   });
 });
+
+describe('manage set-role keeps an active admin', { timeout: 90_000 }, () => {
+  let alone: TestServer;
+  beforeAll(async () => {
+    alone = await startTestServer();
+  });
+  afterAll(async () => {
+    await alone?.stop();
+  });
+
+  it('refuses to demote the last active admin (exit 1, nothing changed), as the admin API does; with a second admin it may', async () => {
+    const first = await registerAndLogin(alone, { label: 'admin' });
+    expect((await runManage(alone, ['set-role', first.email, 'admin'])).code).toBe(EXIT.ok);
+    const refused = await runManage(alone, ['set-role', first.email, 'member']);
+    expect(refused.code).toBe(EXIT.error);
+    expect(refused.stderr).toMatch(/last active admin/);
+    expect(refused.stderr).not.toMatch(STACK_FRAME);
+    const { data } = await alone.client.GET('/api/v1/users/me', { headers: bearer(first.token) });
+    expect(data?.role).toBe('admin');
+
+    const second = await registerAndLogin(alone, { label: 'admin' });
+    expect((await runManage(alone, ['set-role', second.email, 'admin'])).code).toBe(EXIT.ok);
+    expect((await runManage(alone, ['set-role', first.email, 'member'])).code).toBe(EXIT.ok);
+  });
+});

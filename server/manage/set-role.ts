@@ -1,42 +1,31 @@
 import type { components } from '../../generated/openapi.js';
 import { loadConfig, loadDotEnv } from '../config.js';
-import { UserSchema } from '../db/entities/user.entity.js';
 import { migrateToLatest, openDatabase } from '../db/orm.js';
-import { recordAudit } from '../features/audit/audit-log.js';
-import { revokeSessionsOf } from '../features/sessions/sessions.service.js';
+import { AppError } from '../errors.js';
+import { changeAccount } from '../features/accounts/accounts.service.js';
 import { normalizeEmail } from '../features/users/user-view.js';
 
 type Role = components['schemas']['Role'];
 
-/** Gives an account a role; 0 when done, 1 for an unknown email. */
+/** Gives an account a role; 0 when done, 1 for an unknown email or a refused change (the last active admin). */
 export async function setRole(email: string, role: Role): Promise<number> {
   loadDotEnv();
   const { config } = loadConfig();
   const orm = await openDatabase(config.database);
   try {
     await migrateToLatest(orm);
-    const em = orm.em.fork();
-    const user = await em.findOne(UserSchema, { email: normalizeEmail(email) });
-    if (!user) {
+    // The admin API's own path: the same last-admin guard, audit entry and session ending.
+    const changed = await changeAccount(orm.em.fork(), { email: normalizeEmail(email) }, { role }, { client: { ip: null, userAgent: 'npm run manage' } });
+    if (!changed) {
       console.error(`No account has the email ${normalizeEmail(email)}.`);
       return 1;
     }
-    if (user.role !== role) {
-      recordAudit(em, {
-        event: 'role_changed',
-        userId: user.id,
-        client: { ip: null, userAgent: 'npm run manage' },
-        details: { from: user.role, to: role },
-      });
-      // As through the admin API: a demotion ends what the old role could do.
-      if (role === 'member') {
-        await revokeSessionsOf(em, user.id, 'demoted');
-      }
-      user.role = role;
-      await em.flush();
-    }
-    console.log(`${user.email} is now ${role}.`);
+    console.log(`${changed.email} is now ${role}.`);
     return 0;
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    console.error(`${normalizeEmail(email)} stays as it is: ${error.message}`);
+    return 1;
   } finally {
     await orm.close();
   }

@@ -8,8 +8,8 @@ import type { EntityManager } from '../../db/orm.js';
 import { userNotFound } from '../../errors.js';
 import { recordAudit, type AuditEventType, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
-import { assertKeepsAnActiveAdmin } from '../users/last-admin.js';
-import { createAccount, deleteUserAndSessions } from '../users/users.service.js';
+import { changeAccount, deleteAccount } from '../accounts/accounts.service.js';
+import { createAccount } from '../users/users.service.js';
 import { normalizeEmail, toUserView, type UserView } from '../users/user-view.js';
 
 type UserPage = components['schemas']['UserPage'];
@@ -78,33 +78,15 @@ export class AdminService {
   }
 
   async updateUser(actorId: number, userId: number, change: AdminUpdate, client: ClientInfo): Promise<UserView> {
-    const { em, sessions } = this.deps;
-    return em.transactional(async (tx) => {
-      const user = await this.findOrFail(userId, tx);
-      const demoted = change.role === 'member' && user.role === 'admin';
-      const deactivated = change.is_active === false && user.isActive;
-      if (demoted || deactivated) await assertKeepsAnActiveAdmin(tx, user);
-
-      if (change.role !== undefined && change.role !== user.role) {
-        recordAudit(tx, { event: 'role_changed', userId, actorId, client, details: { from: user.role, to: change.role } });
-        user.role = change.role;
-      }
-      if (change.is_active !== undefined && change.is_active !== user.isActive) {
-        recordAudit(tx, { event: 'activation_changed', userId, actorId, client, details: { is_active: change.is_active } });
-        user.isActive = change.is_active;
-      }
-      // Whatever the account could do with its old role or while active ends now.
-      if (deactivated) await sessions.revokeAllOf(tx, userId, 'deactivated');
-      else if (demoted) await sessions.revokeAllOf(tx, userId, 'demoted');
-      await tx.flush();
-      return toUserView(user);
-    });
+    const user = await changeAccount(this.deps.em, { id: userId }, { role: change.role, isActive: change.is_active }, { actorId, client });
+    if (!user) throw userNotFound();
+    return toUserView(user);
   }
 
   async deleteUser(actorId: number, userId: number, client: ClientInfo): Promise<void> {
     const { em } = this.deps;
     const user = await this.findOrFail(userId);
-    await deleteUserAndSessions(em, user, { event: 'user_deleted', userId, actorId, client });
+    await deleteAccount(em, user, { event: 'user_deleted', userId, actorId, client });
   }
 
   async listAuditEvents(page: Page, filter: { userId?: number; event?: AuditEventType }): Promise<AuditEventPage> {
@@ -128,8 +110,8 @@ export class AdminService {
     };
   }
 
-  private async findOrFail(userId: number, em: EntityManager = this.deps.em): Promise<User> {
-    const user = await em.findOne(UserSchema, { id: userId });
+  private async findOrFail(userId: number): Promise<User> {
+    const user = await this.deps.em.findOne(UserSchema, { id: userId });
     if (!user) throw userNotFound();
     return user;
   }

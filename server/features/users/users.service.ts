@@ -6,9 +6,9 @@ import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
 import { AppError, accountDisabled, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
+import { deleteAccount } from '../accounts/accounts.service.js';
 import { recordAudit, type AuditEntry, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
-import { assertKeepsAnActiveAdmin } from './last-admin.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 
 type RegisterRequest = components['schemas']['RegisterRequest'];
@@ -95,7 +95,7 @@ export class UsersService {
     const { em } = this.deps;
     const user = await this.findOrFail(userId);
     await this.confirmPassword(user, password, client);
-    await deleteUserAndSessions(em, user, { event: 'user_deleted', userId, client });
+    await deleteAccount(em, user, { event: 'user_deleted', userId, client });
   }
 
   /**
@@ -167,19 +167,4 @@ export async function createAccount(
   recordAudit(em, { ...audit, userId: user.id });
   await em.flush();
   return toUserView(user);
-}
-
-/**
- * Sessions and refresh tokens go with the row (ON DELETE CASCADE); the audit
- * trail stays. Refuses to delete the last active admin, checked inside the
- * deleting transaction so two concurrent deletions cannot both pass.
- */
-export async function deleteUserAndSessions(em: EntityManager, user: User, audit: Parameters<typeof recordAudit>[1]): Promise<void> {
-  await em.transactional(async (tx) => {
-    await assertKeepsAnActiveAdmin(tx, user);
-    await tx.nativeDelete(UserSchema, { id: user.id });
-    recordAudit(tx, { ...audit, details: { ...audit.details, email: user.email } });
-    await tx.flush();
-  });
-  em.clear();
 }
