@@ -4,7 +4,7 @@ import { bearer, onPostgres, registerAndLogin, startTestServer, type TestServer 
 const TITLE = 'DATABASE_URL=sqlite:///:memory: (sqlite project only: an in-memory SQLite database)';
 
 // The session check normally reads through a connection of its own; an in-memory database exists only on the
-// ORM's connection, so there the check must go through that one (features/sessions/session-lookup.ts).
+// ORM's connection, so there the check must go through that one (db/session-lookup.ts).
 describe.skipIf(onPostgres)(TITLE, () => {
   let server: TestServer;
   beforeAll(async () => {

@@ -1,7 +1,15 @@
 import type { Context } from 'koa';
 import type { AccessTokens } from '../auth/access-tokens.js';
 import { duplicateAuthorization, forbidden, invalidToken, missingToken } from '../errors.js';
-import type { SessionsService } from '../features/sessions/sessions.service.js';
+import type { components } from '../../generated/openapi.js';
+
+/**
+ * What authentication needs of the sessions: whether the session a verified token names still stands, and its
+ * user. An interface, so http/ depends on no feature (tests/architecture.test.ts); SessionsService implements it.
+ */
+export interface SessionAuthenticator {
+  authenticate(userId: number, sessionId: string): Promise<components['schemas']['User'] | undefined>;
+}
 
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 /** The scheme name alone: `Bearer` followed by anything, or nothing. */
@@ -13,7 +21,7 @@ const BEARER_SCHEME = /^Bearer(?: |$)/i;
  * scopes it lists there. Only the Authorization header counts:
  * `?access_token=` would end up in access logs and browser history.
  */
-export function authenticateBearer(accessTokens: AccessTokens, sessions: SessionsService) {
+export function authenticateBearer(accessTokens: AccessTokens, sessions: SessionAuthenticator) {
   return async function authenticateBearer(ctx: Context, scopes: string[]): Promise<void> {
     // Node keeps only the first of repeated Authorization headers; which one the client meant is unknowable
     // (`Bearer <valid>` then `Bearer garbage` was a 200, the reverse a 401).

@@ -1,5 +1,10 @@
-import type { ClientInfo } from '../features/audit/audit-log.js';
 import type { AppContext } from './state.js';
+
+/** Who is on the other end of a request, as far as the server can tell. */
+export interface ClientInfo {
+  ip: string | null;
+  userAgent: string | null;
+}
 
 /**
  * The client's address and user agent, for sessions, throttling and audit.

@@ -1,14 +1,10 @@
 import type { components } from '../../../generated/openapi.js';
 import { AuditEventSchema } from '../../db/entities/audit-event.entity.js';
 import type { EntityManager } from '../../db/orm.js';
+import type { ClientInfo } from '../../http/client-info.js';
 
 export type AuditEventType = components['schemas']['AuditEventType'];
-
-/** Who is on the other end of a request, as far as the server can tell. */
-export interface ClientInfo {
-  ip: string | null;
-  userAgent: string | null;
-}
+export type { ClientInfo };
 
 export interface AuditEntry {
   event: AuditEventType;

@@ -11,8 +11,9 @@ import { UserSchema } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
 import { invalidRefreshToken, refreshTokenReused, sessionNotFound } from '../../errors.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
+import type { SessionAuthenticator } from '../../http/authenticate.js';
 import type { UserView } from '../users/user-view.js';
-import type { SessionLookup } from './session-lookup.js';
+import type { SessionLookup } from '../../db/session-lookup.js';
 
 /** A fresh pair as services make it: the refresh token always there (the HTTP layer may move it to a cookie). */
 export type TokenPair = components['schemas']['TokenResponse'] & { refresh_token: string };
@@ -44,7 +45,7 @@ export interface SessionsServiceDeps {
  * gets that same successor (two tabs refreshing at once), after it the whole
  * family is revoked, because someone holds a copy they should not.
  */
-export class SessionsService {
+export class SessionsService implements SessionAuthenticator {
   private readonly clock: Clock;
 
   constructor(private readonly deps: SessionsServiceDeps) {

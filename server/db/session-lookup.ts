@@ -1,10 +1,11 @@
 import pg from 'pg';
 import sqlite3 from 'sqlite3';
-import type { DatabaseConfig } from '../../config.js';
-import type { EntityManager } from '../../db/orm.js';
-import type { Logger } from '../../logger.js';
-import { roleValues } from '../../../generated/openapi.js';
-import type { UserView } from '../users/user-view.js';
+import { roleValues, type components } from '../../generated/openapi.js';
+import type { DatabaseConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { EntityManager } from './orm.js';
+
+type UserView = components['schemas']['User'];
 
 /**
  * The one query every authenticated request runs: is this session of this user still standing, and who is the
