@@ -8,6 +8,7 @@ import {
   sessionIdOf,
   sha256Hex,
 } from './helpers/auth-flows.js';
+import { testClock } from './helpers/clock.js';
 import { dumpTable, datetimeMs, runSql, selectRows } from './helpers/db.js';
 import { asTokenPair, bearer, registerAndLogin, startTestServer, type TestServer } from './helpers/server.js';
 
@@ -151,8 +152,9 @@ describe('refresh tokens (default grace window)', () => {
 
 describe('refresh token reuse (REFRESH_REUSE_GRACE_SECONDS=1)', () => {
   let server: TestServer;
+  const clock = testClock();
   beforeAll(async () => {
-    server = await startTestServer({ REFRESH_REUSE_GRACE_SECONDS: '1' });
+    server = await startTestServer({ REFRESH_REUSE_GRACE_SECONDS: '1' }, { clock });
   });
   afterAll(async () => {
     await server?.stop();
@@ -165,7 +167,7 @@ describe('refresh token reuse (REFRESH_REUSE_GRACE_SECONDS=1)', () => {
     const latest = await refreshedPair(server, tokens.refresh_token);
     expect(await meStatus(server, latest.access_token)).toBe(200);
 
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    clock.advance(1500);
     expect(await refreshOutcome(server, tokens.refresh_token)).toEqual({ status: 401, code: 'refresh_token_reused' });
 
     // Whoever holds the successor (the thief or the user) is out too.
