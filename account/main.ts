@@ -1,4 +1,4 @@
-import { createAuthClient, type components } from '../client/index.js';
+import { createAuthClient, RefreshFailedError, type components } from '../client/index.js';
 
 type Problem = components['schemas']['Problem'];
 type User = components['schemas']['User'];
@@ -48,6 +48,12 @@ function report(form: HTMLFormElement | undefined, problem: Problem | undefined,
   problemBox.focus();
 }
 
+/** A refresh that failed for a passing reason (no answer, a 5xx): the session is kept, so say so rather than sign out. */
+function unrenewed(error: unknown): void {
+  if (!(error instanceof RefreshFailedError)) throw error;
+  report(undefined, undefined, 'The session could not be renewed just now (the server did not answer, or failed). Try again in a moment.');
+}
+
 function clearProblems(): void {
   problemBox.hidden = true;
   problemBox.textContent = '';
@@ -70,14 +76,16 @@ function onSubmit(id: string, action: (form: HTMLFormElement) => Promise<void>):
     event.preventDefault();
     const button = form.querySelector('button');
     if (button) button.disabled = true;
-    void action(form).finally(() => {
-      if (button) button.disabled = false;
-    });
+    void action(form)
+      .catch(unrenewed)
+      .finally(() => {
+        if (button) button.disabled = false;
+      });
   });
 }
 
 function onClick(id: string, action: () => Promise<void>): void {
-  element(id, HTMLButtonElement).addEventListener('click', () => void action());
+  element(id, HTMLButtonElement).addEventListener('click', () => void action().catch(unrenewed));
 }
 
 function describeAgent(agent: string | null): string {
@@ -169,13 +177,13 @@ onSubmit('profile', async (form) => {
 });
 
 onSubmit('password', async (form) => {
-  const { error } = await client.api.POST('/api/v1/users/me/password', {
+  const { data, error } = await client.api.POST('/api/v1/users/me/password', {
     body: { current_password: field(form, 'current_password'), new_password: field(form, 'new_password') },
     headers: { 'X-Token-Transport': 'cookie' },
   });
   if (error) return report(form, error);
-  // The answer is a fresh pair for this session; the session layer picks the access token up at its next refresh.
-  await client.refresh();
+  // The answer is a fresh pair for this session (its refresh token in the cookie): keep it, no refresh needed.
+  await client.adopt(data);
   clearProblems();
   form.reset();
   await render();
@@ -202,4 +210,7 @@ onClick('sign-out-everywhere', async () => {
 });
 
 problemBox.tabIndex = -1;
-void client.resume().then((resumed) => (resumed ? render() : show('signed-out')));
+void client
+  .resume()
+  .then((resumed) => (resumed ? render() : show('signed-out')))
+  .catch(unrenewed);

@@ -10,52 +10,29 @@ export type ApiClient = Client<paths>;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Sessions list it, so a user can tell the CLI's logins from their browser's. */
-const USER_AGENT = `authcli/${readVersion()} (Node.js ${process.versions.node})`;
-
-interface ClientOptions {
-  /** The bearer token; a function is read for every request, since a session's token changes when it is renewed. */
-  accessToken?: string | (() => string);
-  /**
-   * Called when the server refuses the token as `invalid_token`; resolving
-   * true means "renewed, send it again". Each request is retried once at most.
-   */
-  renewAccessToken?: () => Promise<boolean>;
-}
+export const CLI_HEADERS = { 'User-Agent': `authcli/${readVersion()} (Node.js ${process.versions.node})` };
 
 /**
- * The one way this CLI talks HTTP: a client typed by the contract. openapi-fetch
- * returns `{ data, error, response }` for every HTTP answer and throws only when
- * there is no answer, so its transport is the single place that becomes exit 3.
+ * The one way this CLI talks HTTP: a client typed by the contract, with the
+ * bearer token given (a stored login goes through the shared client instead,
+ * see session.ts). openapi-fetch returns `{ data, error, response }` for every
+ * HTTP answer and throws only when there is no answer, so the transport is the
+ * single place that becomes exit 3.
  */
-export function createApiClient(baseUrl: string, options: ClientOptions = {}): ApiClient {
-  const { accessToken, renewAccessToken } = options;
-  const send = async (request: Request): Promise<Response> => {
-    if (accessToken !== undefined) {
-      request.headers.set('Authorization', `Bearer ${typeof accessToken === 'string' ? accessToken : accessToken()}`);
-    }
+export function createApiClient(baseUrl: string, options: { accessToken?: string } = {}): ApiClient {
+  const authorization = options.accessToken === undefined ? {} : { Authorization: `Bearer ${options.accessToken}` };
+  return createClient<paths>({ baseUrl, headers: { ...CLI_HEADERS, ...authorization }, fetch: cliTransport(baseUrl) });
+}
+
+/** node:http with a timeout (see http-transport.ts); no answer at all is exit 3, naming the server. */
+export function cliTransport(baseUrl: string): (request: Request) => Promise<Response> {
+  return async function send(request) {
     try {
       return await sendWithNodeHttp(request, { timeoutMs: REQUEST_TIMEOUT_MS });
     } catch (error) {
       throw serverUnreachable(baseUrl, error);
     }
   };
-  return createClient<paths>({
-    baseUrl,
-    headers: { 'User-Agent': USER_AGENT },
-    fetch: async function sendOrRenew(request: Request): Promise<Response> {
-      if (renewAccessToken === undefined) return send(request);
-      // Cloned before sending: the transport reads the body, and the retry needs it again.
-      const retry = request.clone();
-      const response = await send(request);
-      if (!refusesToken(response)) return response;
-      return (await renewAccessToken()) ? send(retry) : response;
-    },
-  });
-}
-
-/** RFC 6750 §3.1: a token that was sent but is expired, revoked or malformed. A missing token or a 403 is no reason to renew. */
-function refusesToken(response: Response): boolean {
-  return response.status === 401 && /\berror="invalid_token"/.test(response.headers.get('WWW-Authenticate') ?? '');
 }
 
 function serverUnreachable(baseUrl: string, error: unknown): CliError {

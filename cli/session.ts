@@ -1,5 +1,6 @@
+import { createAuthClient, RefreshFailedError, type SessionEndedError, type StoredTokens, type TokenStorage } from '../client/index.js';
 import type { components } from '../generated/openapi.js';
-import { createApiClient, type ApiClient } from './client.js';
+import { CLI_HEADERS, cliTransport, createApiClient, type ApiClient } from './client.js';
 import { deleteCredentials, loadCredentials, newCredentials, saveCredentials, type StoredCredentials } from './credentials.js';
 import type { CommandContext, GivenToken } from './command-context.js';
 import { CliError, ExitCode, notLoggedIn } from './exit-codes.js';
@@ -9,8 +10,9 @@ import { serverRefused } from './server-refusal.js';
 type TokenResponse = components['schemas']['TokenResponse'];
 
 /**
- * A token with less life left than this is treated as expired: a request
- * started with it could arrive after it ran out and fail with a confusing 401.
+ * Without a refresh token, a token with less life left than this is treated
+ * as expired: a request started with it could arrive after it ran out and
+ * fail with a confusing 401.
  */
 const EXPIRY_MARGIN_MS = 5_000;
 /** With a refresh token at hand, renew this early, so a slow command never finishes on a dead token. */
@@ -25,10 +27,13 @@ export interface StoredSession {
   readonly baseUrl: string;
   /** As stored now: a refresh during this run replaces them. */
   readonly credentials: StoredCredentials;
-  /** Sends the access token; on a 401 `invalid_token` it refreshes once and sends the request again. */
+  /**
+   * The shared client's (authapi/client): it sends the access token, renews it when it (nearly) runs out or the
+   * server refuses it as `invalid_token`, and then sends the request again, once.
+   */
   readonly client: ApiClient;
   /** Stores a pair the server issued for this session outside a refresh (a password change). */
-  storeTokens(tokens: TokenResponse): void;
+  storeTokens(tokens: TokenResponse): Promise<void>;
 }
 
 /** A token from --token or AUTHCLI_TOKEN: sent as it is, never refreshed, never stored. */
@@ -45,83 +50,137 @@ export interface GivenTokenSession {
  * (nearly) run out and a refresh token is stored. Exit 4 when there is none,
  * or when the server no longer refreshes it (the file is then deleted).
  */
-export async function requireSession({ baseUrl, token }: CommandContext, now = Date.now()): Promise<Session> {
+export async function requireSession({ baseUrl, token }: CommandContext): Promise<Session> {
   if (token) return { source: token.from, baseUrl, accessToken: token.value, client: createApiClient(baseUrl, { accessToken: token.value }) };
-  let credentials = loadCredentials(baseUrl);
+  const credentials = loadCredentials(baseUrl);
   if (!credentials) throw notLoggedIn(baseUrl);
-  if (credentials.refresh_token !== undefined && expiresWithin(credentials, REFRESH_AHEAD_MS, now)) {
-    credentials = await refreshSession(baseUrl, credentials);
-  } else if (expiresWithin(credentials, EXPIRY_MARGIN_MS, now)) {
+  if (credentials.refresh_token === undefined && Date.parse(credentials.access_token_expires_at) - EXPIRY_MARGIN_MS <= Date.now()) {
     throw notLoggedIn(baseUrl, `the session expired at ${formatTime(credentials.access_token_expires_at)}`);
   }
-  return openSession(baseUrl, credentials);
+  const { session, renewIfDue } = openSession(baseUrl, credentials);
+  // Now rather than at the first request: `authcli token` prints a token that lives.
+  await renewIfDue();
+  return session;
 }
 
-function openSession(baseUrl: string, initial: StoredCredentials): StoredSession {
-  let credentials = initial;
-  const client = createApiClient(baseUrl, {
-    accessToken: () => credentials.access_token,
-    async renewAccessToken() {
-      if (credentials.refresh_token === undefined) return false;
-      credentials = await refreshSession(baseUrl, credentials);
-      return true;
+/**
+ * The stored login on the shared client (authapi/client), the file as its
+ * token storage. The client reports an ended session by handing the call its
+ * 401 and a refresh that could not be done by throwing RefreshFailedError;
+ * middleware turns both into the CLI's errors, so commands see exit 4 (the
+ * session is over) or exit 1/3 (the server refused or was not reached, and
+ * the login is kept).
+ */
+function openSession(baseUrl: string, initial: StoredCredentials): { session: StoredSession; renewIfDue(): Promise<void> } {
+  const file = credentialsFile(baseUrl, initial);
+  let ended: SessionEndedError | undefined;
+  const auth = createAuthClient({
+    baseUrl,
+    mode: 'body',
+    storage: file,
+    fetch: cliTransport(baseUrl),
+    headers: CLI_HEADERS,
+    refreshAheadMs: REFRESH_AHEAD_MS,
+    onSessionEnded(error) {
+      ended = error;
+    },
+  });
+  const over = () => notLoggedIn(baseUrl, endedReason(ended, file.removed));
+  auth.api.use({
+    onResponse() {
+      if (ended) throw over();
+    },
+    onError({ error }) {
+      if (error instanceof RefreshFailedError) return refreshFailed(error);
     },
   });
   return {
-    source: 'stored',
-    baseUrl,
-    get credentials() {
-      return credentials;
+    session: {
+      source: 'stored',
+      baseUrl,
+      get credentials() {
+        return file.credentials;
+      },
+      client: auth.api,
+      storeTokens: (tokens) => auth.adopt(tokens),
     },
-    client,
-    storeTokens(tokens) {
-      credentials = credentialsFromTokens(baseUrl, tokens, credentials.user);
-      saveCredentials(credentials);
+    async renewIfDue() {
+      const token = await auth.accessToken().catch((error: unknown) => {
+        throw error instanceof RefreshFailedError ? refreshFailed(error) : error;
+      });
+      if (token === undefined || ended) throw over();
     },
   };
 }
 
 /**
- * Spends the stored refresh token for a new pair and stores it (atomically,
- * see saveCredentials). The file is read again first: another authcli may
- * have refreshed since this one read it, and then the token in hand is spent
- * while the file holds its successor. Two that refresh at the same moment
- * both get the same successor (the server's grace window), so either write wins.
+ * The credentials file as the client's token storage. The client reads it
+ * again before every refresh: another authcli may have refreshed since this
+ * one read it, and then the token in hand is spent while the file holds its
+ * successor, which the client takes instead of refreshing. Two that refresh
+ * at the same moment both get the same successor (the server's grace window),
+ * so either write (atomic, see saveCredentials) wins.
  */
-async function refreshSession(baseUrl: string, stale: StoredCredentials): Promise<StoredCredentials> {
-  const latest = loadCredentials(baseUrl);
-  if (!latest) throw notLoggedIn(baseUrl, 'the stored credentials were deleted meanwhile');
-  if (latest.access_token !== stale.access_token && !expiresWithin(latest, REFRESH_AHEAD_MS)) return latest;
-  const refreshToken = latest.refresh_token;
-  if (refreshToken === undefined) throw notLoggedIn(baseUrl, 'the session expired and there is no refresh token to renew it');
-
-  const { data, error, response } = await createApiClient(baseUrl).POST('/api/v1/users/refresh', { body: { refresh_token: refreshToken } });
-  if (data) {
-    const renewed = credentialsFromTokens(baseUrl, data, latest.user);
-    saveCredentials(renewed);
-    return renewed;
-  }
-  if (response.status !== 401) throw serverRefused(response, error);
-  forgetIfUnchanged(baseUrl, refreshToken);
-  throw notLoggedIn(baseUrl, error?.code === 'refresh_token_reused' ? REUSED : ENDED);
+function credentialsFile(baseUrl: string, initial: StoredCredentials): TokenStorage & { readonly credentials: StoredCredentials; readonly removed: boolean } {
+  let credentials = initial;
+  let read = false;
+  let removed = false;
+  return {
+    get credentials() {
+      return credentials;
+    },
+    /** Deleted by another authcli (a logout) while this one ran. */
+    get removed() {
+      return removed;
+    },
+    load(): StoredTokens | undefined {
+      // The first read is the one requireSession has just made.
+      if (read) {
+        const latest = loadCredentials(baseUrl);
+        if (latest === undefined) {
+          removed = true;
+          return undefined;
+        }
+        credentials = latest;
+      }
+      read = true;
+      const { access_token: accessToken, refresh_token: refreshToken, access_token_expires_at: expiresAt } = credentials;
+      return { accessToken, refreshToken, accessTokenExpiresAt: Date.parse(expiresAt) };
+    },
+    save({ accessToken, refreshToken, accessTokenExpiresAt }) {
+      credentials = newCredentials({
+        base_url: baseUrl,
+        user: credentials.user,
+        token_type: credentials.token_type,
+        access_token: accessToken,
+        access_token_expires_at: new Date(accessTokenExpiresAt).toISOString(),
+        ...(refreshToken === undefined ? {} : { refresh_token: refreshToken }),
+      });
+      saveCredentials(credentials);
+    },
+    clear() {
+      deleteCredentials(baseUrl);
+    },
+  };
 }
 
 const ENDED = 'the session has ended (it expired, was logged out or revoked); the stored credentials were deleted';
 const REUSED = 'the server ended the session because its refresh token was used twice (a copy may have leaked); the stored credentials were deleted';
+const UNRENEWABLE = 'the server no longer accepts the stored token, and there is no refresh token to renew it; the stored credentials were deleted';
 
-/** Unless a `login` in another terminal has meanwhile stored a new session: that one is not ours to delete. */
-function forgetIfUnchanged(baseUrl: string, refreshToken: string): void {
-  let current: StoredCredentials | undefined;
-  try {
-    current = loadCredentials(baseUrl);
-  } catch {
-    // Unreadable now: nobody can use it; deleting is what `login` would do.
-  }
-  if (current === undefined || current.refresh_token === refreshToken) deleteCredentials(baseUrl);
+/** The client's typed reason, in the words the user reads. */
+function endedReason(error: SessionEndedError | undefined, removed: boolean): string {
+  if (removed) return 'the stored credentials were deleted meanwhile';
+  if (error?.code === 'refresh_token_reused') return REUSED;
+  if (error?.code === 'not_authenticated') return UNRENEWABLE;
+  return ENDED;
 }
 
-function expiresWithin(credentials: StoredCredentials, marginMs: number, now = Date.now()): boolean {
-  return Date.parse(credentials.access_token_expires_at) - marginMs <= now;
+/** The session is kept: exit 3 when the server was not reached, else exit 1 with its reason. */
+function refreshFailed(error: RefreshFailedError): CliError {
+  if (error.cause instanceof CliError) return error.cause;
+  const refused = error.response ? serverRefused(error.response, error.body) : new CliError(ExitCode.GeneralError, error.message);
+  return new CliError(refused.exitCode, `the session could not be renewed: ${refused.message}`, [...refused.details, 'The stored login is kept; try again.'], { cause: error });
 }
 
 /** What to store after a login, refresh or password change: the token, when it runs out, and the refresh token if the server sent one. */

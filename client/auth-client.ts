@@ -14,7 +14,11 @@ export interface StoredTokens {
   accessTokenExpiresAt: number;
 }
 
-/** Where a Node client keeps its tokens (a file, a keychain); called on every change, so it stays current. */
+/**
+ * Where a Node client keeps its tokens (a file, a keychain); called on every change, so it stays current. `load` is
+ * called again before every refresh, since another process sharing the storage (a second `authcli`) may have
+ * renewed the pair meanwhile; the one in hand is then spent.
+ */
 export interface TokenStorage {
   load(): StoredTokens | undefined | Promise<StoredTokens | undefined>;
   save(tokens: StoredTokens): void | Promise<void>;
@@ -55,6 +59,25 @@ export class SessionEndedError extends Error {
   }
 }
 
+/**
+ * A refresh that failed for a passing reason: no answer (network down, a timeout), a 5xx, a 429, a proxy's error
+ * page. The session is kept, tokens and all; the call that needed the refresh throws this, and a later call tries
+ * again. Only the server refusing the refresh token itself (401) ends a session (SessionEndedError).
+ */
+export class RefreshFailedError extends Error {
+  constructor(
+    message: string,
+    /** The server's (or a proxy's) answer; undefined when none came (the cause says why). */
+    readonly response?: Response,
+    /** Its problem document when it was one, else its body as read. */
+    readonly body?: unknown,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+    this.name = 'RefreshFailedError';
+  }
+}
+
 export interface AuthClient {
   /** The contract's typed client (openapi-fetch): it sends the access token and renews it when needed. */
   readonly api: Client<paths>;
@@ -62,8 +85,15 @@ export interface AuthClient {
   login(email: string, password: string): ReturnType<Client<paths>['POST']>;
   /** Gets an access token from the stored refresh token (Node) or the cookie (browser); false when there is no session. */
   resume(): Promise<boolean>;
-  /** Renews the access token now; concurrent callers share one refresh. Throws SessionEndedError when refused. */
+  /**
+   * Renews the access token now; concurrent callers share one refresh. Throws SessionEndedError when the refresh token
+   * is refused, RefreshFailedError when the refresh could not be done (the session is kept).
+   */
   refresh(): Promise<void>;
+  /** A live access token (renewed first when it is about to run out), for a caller that sends it itself; undefined without a session. */
+  accessToken(): Promise<string | undefined>;
+  /** Keeps a pair the server issued for this session outside login and refresh: a password change answers with one. */
+  adopt(tokens: TokenResponse): Promise<void>;
   /** Ends this session (or `all` of them) on the server and forgets the tokens. */
   logout(scope?: 'current' | 'others' | 'all'): Promise<void>;
   /** Whether an access token is held. */
@@ -115,16 +145,56 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
     await storage?.clear();
   }
 
-  async function refreshNow(): Promise<void> {
-    const held = await current();
-    if (mode === 'body' && held?.refreshToken === undefined) throw await ended('not_authenticated', 'There is no session to refresh; log in.');
-    const { data, error } = await bare.POST('/api/v1/users/refresh', mode === 'cookie' ? { headers: COOKIE_MODE } : { body: { refresh_token: held?.refreshToken ?? '' } });
-    if (data) return keep(data);
-    throw await ended(error.code, error.detail);
+  /** What the storage holds now: another process sharing it may have refreshed (or logged out) since it was read. */
+  async function reread(): Promise<StoredTokens | undefined> {
+    if (!storage) return tokens;
+    tokens = (await storage.load()) ?? undefined;
+    loaded = true;
+    return tokens;
   }
 
-  async function ended(code: ProblemCode, detail: string): Promise<SessionEndedError> {
-    await forget();
+  function fresh(held: StoredTokens): boolean {
+    return held.accessTokenExpiresAt - now() > refreshAheadMs;
+  }
+
+  async function refreshNow(): Promise<void> {
+    if (mode === 'cookie') return spend(undefined);
+    const held = await current();
+    const latest = await reread();
+    if (latest === undefined) throw await ended('not_authenticated', held ? 'The stored session was removed (logged out elsewhere); log in.' : 'There is no session to refresh; log in.');
+    // Renewed by another process meanwhile: its pair is the live one, and spending ours again would be a reuse.
+    if (latest.accessToken !== held?.accessToken && fresh(latest)) return;
+    if (latest.refreshToken === undefined) throw await ended('not_authenticated', 'There is no refresh token to renew the session with; log in.');
+    return spend(latest.refreshToken);
+  }
+
+  /** Spends the refresh token (body mode) or the cookie; only a 401 ends the session, anything else may pass. */
+  async function spend(refreshToken: string | undefined): Promise<void> {
+    const { data, error, response } = await bare
+      .POST('/api/v1/users/refresh', refreshToken === undefined ? { headers: COOKIE_MODE } : { body: { refresh_token: refreshToken } })
+      .catch((cause: unknown) => {
+        throw new RefreshFailedError('The refresh got no answer; the session is kept.', undefined, undefined, { cause });
+      });
+    if (data) return keep(data);
+    // Typed as the contract's problem, but a proxy's error page is a string at run time.
+    const problem = typeof error === 'object' && error !== null ? error : undefined;
+    if (response.status === 401) throw await ended(problem?.code ?? 'invalid_refresh_token', problem?.detail ?? 'The refresh token was refused.', refreshToken);
+    throw new RefreshFailedError(`The refresh failed (${response.status}); the session is kept.`, response, error);
+  }
+
+  async function ended(code: ProblemCode, detail: string, refused?: string): Promise<SessionEndedError> {
+    tokens = undefined;
+    loaded = true;
+    if (storage) {
+      // Unless another process has stored a session of its own meanwhile (a new login): that one is not ours to end.
+      let stored: StoredTokens | undefined;
+      try {
+        stored = (await storage.load()) ?? undefined;
+      } catch {
+        // Unreadable: nobody can use it, so clearing loses nothing.
+      }
+      if (stored === undefined || stored.refreshToken === refused) await storage.clear();
+    }
     const error = new SessionEndedError(code, detail);
     options.onSessionEnded?.(error);
     return error;
@@ -141,13 +211,17 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
   /** An access token worth sending, renewed first when it is about to run out; undefined when there is no session. */
   async function accessToken(): Promise<string | undefined> {
     const held = await current();
-    if (held && held.accessTokenExpiresAt - now() > refreshAheadMs) return held.accessToken;
+    if (held && fresh(held)) return held.accessToken;
+    // Nothing to renew it with (a server from before refresh tokens): it serves while it lives.
+    if (held && mode === 'body' && held.refreshToken === undefined && held.accessTokenExpiresAt > now()) return held.accessToken;
     if (!held && mode === 'body') return undefined;
     if (!held && mode === 'cookie' && !everLoggedIn) return undefined;
     try {
       await refresh();
     } catch (error) {
       if (error instanceof SessionEndedError) return undefined;
+      // Renewing early failed, but the token has not run out yet: send it, and renew next time.
+      if (error instanceof RefreshFailedError && held !== undefined && held.accessTokenExpiresAt > now()) return held.accessToken;
       throw error;
     }
     return tokens?.accessToken;
@@ -197,6 +271,11 @@ export function createAuthClient(options: AuthClientOptions): AuthClient {
       }
     },
     refresh,
+    accessToken,
+    async adopt(response) {
+      everLoggedIn = true;
+      await keep(response);
+    },
     async logout(scope = 'current') {
       const held = await current();
       if (held) await api.POST('/api/v1/users/logout', { params: { query: { scope } }, headers: mode === 'cookie' ? COOKIE_MODE : {} });

@@ -13,6 +13,8 @@ import {
 } from './helpers/cli.js';
 import { readVersion } from '../cli/version.js';
 import { runSql } from './helpers/db.js';
+import { hasNginx, startNginx } from './helpers/nginx.js';
+import { startRelay } from './helpers/relay.js';
 import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
 
 const NEW_PASSWORD = 'a brand new horse battery';
@@ -167,6 +169,56 @@ describe('transparent refresh', () => {
     expect((await cli.run(['me'])).code).toBe(EXIT.ok);
     expect(await sessionIds(storedTokens(cli).accessToken)).toEqual([sessionIdOf(before.accessToken)]);
   }, SLOW_TEST_MS);
+});
+
+describe('a refresh that fails for a passing reason keeps the stored login', () => {
+  /** Logged in through `baseUrl` (which keys the stored login), its access token then past its stored expiry. */
+  async function expiredLoginThrough(baseUrl: string) {
+    const { email } = await registerAccount(server, { label: 'cli-refresh-fails' });
+    expect((await cliLogin(cli, email, { args: ['--base-url', baseUrl] })).code).toBe(EXIT.ok);
+    expireStoredToken(cli);
+    return { email, before: storedTokens(cli) };
+  }
+
+  it('no answer (the network is down): exit 3, the credentials untouched; once it is back the same session renews', async () => {
+    const relay = await startRelay(server.url);
+    try {
+      const { email, before } = await expiredLoginThrough(relay.url);
+      await relay.cut();
+      const down = await cli.run(['--base-url', relay.url, 'me']).finally(() => relay.restore());
+      expect(down.code, down.stderr).toBe(EXIT.unreachable);
+      expect(down.stderr).toContain(`cannot reach the server at ${relay.url}`);
+      expect(storedTokens(cli).content).toEqual(before.content);
+
+      const back = await cli.run(['--base-url', relay.url, 'me', '--json']);
+      expect(back.code, back.stderr).toBe(EXIT.ok);
+      expect(parseJson(back.stdout)).toMatchObject({ email });
+      const after = storedTokens(cli);
+      expect(after.refreshToken).not.toBe(before.refreshToken);
+      expect(sessionIdOf(after.accessToken)).toBe(sessionIdOf(before.accessToken));
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it.skipIf(!hasNginx)('a 502 from the proxy in front: exit 1 with the status, saying the login is kept, the credentials untouched', async () => {
+    const relay = await startRelay(server.url);
+    const nginx = await startNginx(Number(new URL(relay.url).port));
+    try {
+      const { before } = await expiredLoginThrough(nginx.url);
+      await relay.cut();
+      const result = await cli.run(['--base-url', nginx.url, 'token']).finally(() => relay.restore());
+      expect(result.code).toBe(EXIT.generalError);
+      expect(result.stderr).toContain('the session could not be renewed: the server answered 502');
+      expect(result.stderr).toContain('The stored login is kept');
+      expect(result.stdout).toBe('');
+      expect(storedTokens(cli).content).toEqual(before.content);
+      expect((await cli.run(['--base-url', nginx.url, 'me'])).code).toBe(EXIT.ok);
+    } finally {
+      await nginx.stop();
+      await relay.close();
+    }
+  });
 });
 
 describe('refresh token reuse', () => {

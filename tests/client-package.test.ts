@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthClient, SessionEndedError, type StoredTokens, type TokenStorage } from '../client/index.js';
+import { createAuthClient, RefreshFailedError, SessionEndedError, type StoredTokens, type TokenStorage } from '../client/index.js';
+import { sessionIdOf } from './helpers/auth-flows.js';
+import { hasNginx, startNginx } from './helpers/nginx.js';
+import { startRelay, type Relay } from './helpers/relay.js';
 import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
 
 let server: TestServer;
@@ -131,5 +134,93 @@ describe('authapi/client in Node (body mode)', () => {
     await client.logout();
     expect(storage.value).toBeUndefined();
     expect((await server.client.GET('/api/v1/users/me', { headers: bearer(login.data?.access_token ?? '') })).response.status).toBe(401);
+  });
+});
+
+describe('authapi/client when a refresh fails for a passing reason, and with a storage shared between processes', () => {
+  let relay: Relay;
+  beforeAll(async () => {
+    relay = await startRelay(server.url);
+  });
+  afterAll(() => relay?.close());
+
+  /** Logged in through the relay; then the client's clock passes the access token's hour, so the next call must refresh. */
+  async function expiredSession(baseUrl: string) {
+    const { email } = await registerAccount(server);
+    let clock = Date.now();
+    const storage = memoryStorage();
+    const endings: SessionEndedError[] = [];
+    const client = createAuthClient({ baseUrl, mode: 'body', storage, now: () => clock, onSessionEnded: (error) => endings.push(error) });
+    expect((await client.login(email, GOOD_PASSWORD)).response.status).toBe(200);
+    const before = { ...storage.value };
+    clock += 3600 * 1000;
+    return { email, client, storage, endings, before };
+  }
+
+  it('a refresh that gets no answer (network down) throws RefreshFailedError and keeps the session, which renews once the network is back', async () => {
+    const { email, client, storage, endings, before } = await expiredSession(relay.url);
+    await relay.cut();
+    try {
+      const outcome = await client.api.GET('/api/v1/users/me').catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(RefreshFailedError);
+      expect(outcome).toMatchObject({ response: undefined });
+    } finally {
+      await relay.restore();
+    }
+    expect(endings).toEqual([]);
+    expect(client.loggedIn).toBe(true);
+    expect(storage.value).toEqual(before);
+
+    expect((await client.api.GET('/api/v1/users/me')).data?.email).toBe(email);
+    expect(storage.value?.refreshToken).not.toBe(before.refreshToken);
+    expect(sessionIdOf(storage.value?.accessToken ?? '')).toBe(sessionIdOf(before.accessToken ?? ''));
+  });
+
+  it.skipIf(!hasNginx)('a 502 from the proxy in front (deploy/nginx.conf, its instances unreachable) keeps the session too', async () => {
+    const nginx = await startNginx(Number(new URL(relay.url).port));
+    try {
+      const { email, client, storage, endings, before } = await expiredSession(nginx.url);
+      await relay.cut();
+      try {
+        const outcome = await client.refresh().catch((error: unknown) => error);
+        expect(outcome).toBeInstanceOf(RefreshFailedError);
+        expect(outcome).toMatchObject({ response: { status: 502 } });
+      } finally {
+        await relay.restore();
+      }
+      expect(endings).toEqual([]);
+      expect(storage.value).toEqual(before);
+      expect((await client.api.GET('/api/v1/users/me')).data?.email).toBe(email);
+    } finally {
+      await nginx.stop();
+    }
+  });
+
+  it('a pair another process renewed in the shared storage is taken, not refreshed again (which, without a grace window, would be reuse)', async () => {
+    const strict = await startTestServer({ REFRESH_REUSE_GRACE_SECONDS: '0' });
+    try {
+      const { email } = await registerAccount(strict);
+      let clock = Date.now();
+      const storage = memoryStorage();
+      const [first, second] = [countingFetch(), countingFetch()];
+      const one = createAuthClient({ baseUrl: strict.url, mode: 'body', storage, fetch: first.fetch, now: () => clock });
+      await one.login(email, GOOD_PASSWORD);
+      // The other process has read the pair too, and holds it.
+      const other = createAuthClient({ baseUrl: strict.url, mode: 'body', storage, fetch: second.fetch, now: () => clock });
+      expect(await other.resume()).toBe(true);
+
+      clock += 3600 * 1000;
+      expect((await one.api.GET('/api/v1/users/me')).response.status).toBe(200);
+      expect(first.refreshes()).toBe(1);
+      const me = await other.api.GET('/api/v1/users/me');
+      expect(me.data?.email).toBe(email);
+      expect(second.refreshes()).toBe(0);
+      expect(await other.accessToken()).toBe(storage.value?.accessToken);
+      // Had the spent token been sent again, the server would have revoked the session: it lives on for both.
+      expect((await one.api.GET('/api/v1/users/me')).response.status).toBe(200);
+      expect((await strict.client.POST('/api/v1/users/refresh', { body: { refresh_token: storage.value?.refreshToken ?? '' } })).response.status).toBe(200);
+    } finally {
+      await strict.stop();
+    }
   });
 });

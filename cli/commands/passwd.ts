@@ -31,7 +31,7 @@ export function addPasswdCommand(parent: CommandParent): void {
         if (options.json) return printJson({ base_url: baseUrl, password_changed: true });
         return printFields([['password changed', 'yes'], ['other sessions', 'logged out']]);
       }
-      session.storeTokens(data);
+      await session.storeTokens(data);
       const { user, access_token_expires_at } = session.credentials;
       if (options.json) return printJson({ base_url: baseUrl, user, password_changed: true, access_token_expires_at });
       printFields([
