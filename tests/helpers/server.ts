@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import createClient from 'openapi-fetch';
 import type { components, paths } from '../../generated/openapi.js';
 import { startApp, type RunningApp } from '../../server/app.js';
+import type { Clock } from '../../server/clock.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { createRedisNamespace, createTestDatabase, TEST_BACKEND, type TestBackend } from './postgres.js';
@@ -50,6 +51,8 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
     BCRYPT_ROUNDS: '4',
     VALIDATE_RESPONSES: 'true',
     LOG_LEVEL: 'info',
+    // Without SMTP_URL, mail is written here as .eml files (tests that read mail start an SMTP server: helpers/smtp.ts).
+    MAIL_DIR: join(dir, 'mail'),
     ...overrides,
   };
 }
@@ -60,7 +63,7 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
  * plus its own Redis key prefix (dropped and deleted by `stop()`).
  * Nothing is mocked: requests go over HTTP through the typed client.
  */
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'authapi-test-'));
   const database = onPostgres ? await createTestDatabase() : undefined;
   const redis = onPostgres ? createRedisNamespace() : undefined;
@@ -79,7 +82,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const logger = createLogger(config.logLevel, sink);
   let running: RunningApp;
   try {
-    running = await startApp(config, { logger });
+    running = await startApp(config, { logger, clock: options.clock });
   } catch (error) {
     await cleanUp();
     throw error;

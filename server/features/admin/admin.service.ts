@@ -8,6 +8,7 @@ import type { EntityManager } from '../../db/orm.js';
 import { userNotFound } from '../../errors.js';
 import { recordAudit, type AuditEventType, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { assertKeepsAnActiveAdmin } from '../users/last-admin.js';
 import { createAccount, deleteUserAndSessions } from '../users/users.service.js';
 import { normalizeEmail, toUserView, type UserView } from '../users/user-view.js';
@@ -27,6 +28,7 @@ export interface AdminServiceDeps {
   sessions: SessionsService;
   passwords: PasswordHasher;
   loginThrottle: LoginThrottle;
+  mail: AccountMail;
 }
 
 /** Operations on any account, for callers that authentication found to be admins. */
@@ -56,7 +58,7 @@ export class AdminService {
    * it); its role, activation and failed-login counter stay as they are.
    */
   async setUserPassword(actorId: number, userId: number, password: string, client: ClientInfo): Promise<void> {
-    const { em, passwords, sessions } = this.deps;
+    const { em, passwords, sessions, mail } = this.deps;
     const user = await this.findOrFail(userId);
     assertAcceptablePassword(password, user.email, '/body/password');
     const passwordHash = await passwords.hash(password);
@@ -64,8 +66,10 @@ export class AdminService {
       await tx.nativeUpdate(UserSchema, { id: userId }, { passwordHash, updatedAt: new Date() });
       const ended = await sessions.revokeAllOf(tx, userId, 'password_set_by_admin');
       recordAudit(tx, { event: 'password_set_by_admin', userId, actorId, client, details: { sessions_ended: ended } });
+      await mail.passwordChanged(tx, user);
       await tx.flush();
     });
+    mail.delivered();
   }
 
   /** Lifts a lock-out: the account's failed logins are forgotten, in whatever store counts them. */
@@ -92,6 +96,10 @@ export class AdminService {
       if (change.is_active !== undefined && change.is_active !== user.isActive) {
         recordAudit(tx, { event: 'activation_changed', userId, actorId, client, details: { is_active: change.is_active } });
         user.isActive = change.is_active;
+      }
+      if (change.email_verified !== undefined && change.email_verified !== (user.emailVerifiedAt != null)) {
+        recordAudit(tx, { event: 'email_verification_set', userId, actorId, client, details: { email_verified: change.email_verified, email: user.email } });
+        user.emailVerifiedAt = change.email_verified ? new Date() : null;
       }
       // Whatever the account could do with its old role or while active ends now.
       if (deactivated) await sessions.revokeAllOf(tx, userId, 'deactivated');

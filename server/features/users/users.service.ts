@@ -5,7 +5,8 @@ import { assertAcceptablePassword } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError, accountDisabled, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
+import { AppError, accountDisabled, emailNotVerified, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
+import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { recordAudit, type AuditEntry, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { assertKeepsAnActiveAdmin } from './last-admin.js';
@@ -20,14 +21,22 @@ export interface UsersServiceDeps {
   passwords: PasswordHasher;
   sessions: SessionsService;
   loginThrottle: LoginThrottle;
+  /** Verification mail at registration, the notice and voided reset links after a password change. */
+  mail: AccountMail;
+  /** REQUIRE_VERIFIED_EMAIL: an unverified account cannot log in (told only once the password is proven). */
+  requireVerifiedEmail: boolean;
 }
 
 export class UsersService {
   constructor(private readonly deps: UsersServiceDeps) {}
 
   async register(input: RegisterRequest, client: ClientInfo): Promise<UserView> {
-    const { em, passwords } = this.deps;
-    return createAccount(em, passwords, { ...input, role: 'member' }, { event: 'user_registered', client });
+    const { em, passwords, mail } = this.deps;
+    const user = await createAccount(em, passwords, { ...input, role: 'member' }, { event: 'user_registered', client }, (tx, created) =>
+      mail.queueVerification(tx, created, client),
+    );
+    mail.delivered();
+    return user;
   }
 
   async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenPair> {
@@ -61,6 +70,11 @@ export class UsersService {
       await em.flush();
       throw accountDisabled();
     }
+    if (this.deps.requireVerifiedEmail && !user.emailVerifiedAt) {
+      recordAudit(em, { event: 'login_failed', userId: user.id, client, details: { email, reason: 'email_not_verified' } });
+      await em.flush();
+      throw emailNotVerified();
+    }
     await loginThrottle.recordSuccess(email);
     const tokens = sessions.start(em, user.id, client);
     recordAudit(em, { event: 'login_succeeded', userId: user.id, client });
@@ -84,19 +98,22 @@ export class UsersService {
     newPassword: string,
     client: ClientInfo,
   ): Promise<TokenPair> {
-    const { passwords, sessions } = this.deps;
+    const { passwords, sessions, mail } = this.deps;
     const user = await this.findOrFail(userId);
     if (!(await passwords.verify(currentPassword, user.passwordHash))) throw wrongPassword();
     assertAcceptablePassword(newPassword, user.email, '/body/new_password');
     const passwordHash = await passwords.hash(newPassword);
-    return this.deps.em.transactional(async (em) => {
+    const tokens = await this.deps.em.transactional(async (em) => {
       await em.nativeUpdate(UserSchema, { id: userId }, { passwordHash, updatedAt: new Date() });
       await sessions.revokeAllOf(em, userId, 'password_changed', sessionId);
       const tokens = await sessions.reissue(em, userId, sessionId);
       recordAudit(em, { event: 'password_changed', userId, client });
+      await mail.passwordChanged(em, user);
       await em.flush();
       return tokens;
     });
+    mail.delivered();
+    return tokens;
   }
 
   async deleteAccount(userId: number, password: string, client: ClientInfo): Promise<void> {
@@ -124,6 +141,8 @@ export async function createAccount(
   passwords: PasswordHasher,
   input: RegisterRequest & { role: Role },
   audit: Omit<AuditEntry, 'userId'>,
+  /** More to write with the audit entry, e.g. the verification mail: one flush, one transaction. */
+  alongside?: (em: EntityManager, user: User) => Promise<void>,
 ): Promise<UserView> {
   const email = normalizeEmail(input.email);
   assertAcceptablePassword(input.password, email, '/body/password');
@@ -144,6 +163,7 @@ export async function createAccount(
     throw error;
   }
   recordAudit(em, { ...audit, userId: user.id });
+  await alongside?.(em, user);
   await em.flush();
   return toUserView(user);
 }
