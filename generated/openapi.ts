@@ -859,8 +859,8 @@ export interface components {
          *     - `validation_failed` (422): fields are invalid; `errors` names each.
          *     - `weak_password` (422): the password is too easy to guess; `errors` says why.
          *     - `too_many_login_failures` (429): too many failed attempts; `Retry-After` says when to retry.
-         *     - `invalid_reset_token` (400): a password-reset token that is unknown, used, expired, superseded or voided.
-         *     - `invalid_verification_token` (400): an email-verification or email-change token that is unknown, used,
+         *     - `invalid_reset_token` (422): a password-reset token that is unknown, used, expired, superseded or voided.
+         *     - `invalid_verification_token` (422): an email-verification or email-change token that is unknown, used,
          *       expired or superseded.
          *     - `email_not_verified` (403): the password is right, but `REQUIRE_VERIFIED_EMAIL` is on and the email is
          *       not verified yet.
@@ -1121,9 +1121,9 @@ export interface components {
             };
         };
         /**
-         * @description The token of a mailed link is unknown, used, expired, superseded or voided (`invalid_reset_token`,
-         *     `invalid_verification_token`), one code for all of them; or the body could not be read
-         *     (`malformed_body`).
+         * @description The request is well-formed, but the token of its mailed link is unknown, used, expired, superseded
+         *     or voided (`invalid_reset_token`, `invalid_verification_token`: one code for all of them); or a field
+         *     is invalid (`validation_failed`), or the new password too easy to guess (`weak_password`).
          */
         InvalidLinkToken: {
             headers: {
@@ -1471,11 +1471,11 @@ export interface operations {
         };
         responses: {
             200: components["responses"]["TokensIssued"];
-            400: components["responses"]["InvalidLinkToken"];
+            400: components["responses"]["BadRequest"];
             403: components["responses"]["CsrfRejected"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["InvalidLinkToken"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["MailDisabled"];
         };
@@ -1502,11 +1502,11 @@ export interface operations {
                     "application/json": components["schemas"]["User"];
                 };
             };
-            400: components["responses"]["InvalidLinkToken"];
+            400: components["responses"]["BadRequest"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            422: components["responses"]["ValidationFailed"];
+            422: components["responses"]["InvalidLinkToken"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["MailDisabled"];
         };

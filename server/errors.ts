@@ -186,13 +186,14 @@ export function sessionNotFound(): AppError {
 
 // Mail and its links
 
+/** 422, not 400: the request is well-formed (400 means it could not be read); its token is what fails. */
 export function invalidResetToken(): AppError {
   // One answer for unknown, used, expired, superseded and voided: which one it was helps nobody but a guesser.
-  return new AppError(400, 'invalid_reset_token', 'The reset link is invalid, used or expired. Ask for a new one.');
+  return new AppError(422, 'invalid_reset_token', 'The reset link is invalid, used or expired. Ask for a new one.');
 }
 
 export function invalidVerificationToken(): AppError {
-  return new AppError(400, 'invalid_verification_token', 'The confirmation link is invalid, used or expired. Ask for a new one.');
+  return new AppError(422, 'invalid_verification_token', 'The confirmation link is invalid, used or expired. Ask for a new one.');
 }
 
 /** Only after the password is proven right, like accountDisabled. */

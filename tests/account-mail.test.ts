@@ -49,7 +49,7 @@ describe('password reset, email verification and email change over a real SMTP s
     expect(verified.response.status).toBe(200);
     expect(verified.data).toMatchObject({ id, email, email_verified: true });
     const again = await server.client.POST('/api/v1/users/email/verify', { body: { token } });
-    expect(again.response.status).toBe(400);
+    expect(again.response.status).toBe(422);
     expect(again.error?.code).toBe('invalid_verification_token');
     const stored = await server.running.orm.em.fork().findOneOrFail(UserSchema, { id });
     expect(stored.emailVerifiedAt).toBeInstanceOf(Date);
@@ -117,7 +117,7 @@ describe('password reset, email verification and email change over a real SMTP s
     expect((await login(email, password)).response.status).toBe(401);
     expect((await login(email, NEW_PASSWORD)).response.status).toBe(200);
     const again = await reset(token, 'yet another passphrase here');
-    expect(again.response.status).toBe(400);
+    expect(again.response.status).toBe(422);
     expect(again.error?.code).toBe('invalid_reset_token');
     const notices = await smtp.waitFor(email, 3);
     expect(notices.map((m) => m.subject)).toContain('Your password was reset');
