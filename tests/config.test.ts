@@ -24,7 +24,7 @@ function problemsFor(env: Record<string, string>): string[] {
 }
 
 function production(overrides: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, ...overrides };
+  return { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, ...overrides };
 }
 
 /** No stack frame, no file position: an operator reads one plain sentence per problem. */
@@ -49,7 +49,7 @@ describe('loadConfig: JWT_SECRET', () => {
     ['the FastAPI tutorial key', { JWT_SECRET: '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7' }],
     ['a placeholder in capitals', { JWT_SECRET: 'REPLACE-ME-WITH-AT-LEAST-32-RANDOM-BYTES' }],
   ])('refuses production with a JWT_SECRET that is %s', (_label, secret) => {
-    const env: Record<string, string> = { NODE_ENV: 'production', ...secret };
+    const env: Record<string, string> = { NODE_ENV: 'production', MAIL_DISABLED: 'true', ...secret };
     const problems = problemsFor(env);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^JWT_SECRET /);
@@ -99,7 +99,7 @@ describe('loadConfig: other variables', () => {
   });
 
   it('reports every problem at once', () => {
-    const problems = problemsFor({ NODE_ENV: 'production', PORT: 'x', JWT_ALGORITHM: 'none', BCRYPT_ROUNDS: 'y' });
+    const problems = problemsFor({ NODE_ENV: 'production', MAIL_DISABLED: 'true', PORT: 'x', JWT_ALGORITHM: 'none', BCRYPT_ROUNDS: 'y' });
     for (const name of ['JWT_SECRET', 'PORT', 'JWT_ALGORITHM', 'BCRYPT_ROUNDS']) expect(problems.join('\n')).toContain(name);
   });
 
@@ -141,7 +141,7 @@ describe.skipIf(onPostgres)(MAIN, { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     ['the placeholder dev_secret', 'dev_secret'],
   ])('refuses to start in production when JWT_SECRET is %s, naming it without a stack trace', async (_label, secret) => {
     const cwd = makeTempDir('config');
-    const env: Record<string, string> = { NODE_ENV: 'production', PORT: '0', DATABASE_URL: `sqlite:///${join(cwd, 'app.db')}` };
+    const env: Record<string, string> = { NODE_ENV: 'production', MAIL_DISABLED: 'true', PORT: '0', DATABASE_URL: `sqlite:///${join(cwd, 'app.db')}` };
     if (secret !== undefined) env.JWT_SECRET = secret;
     const result = await runToExit({ cwd, env });
     expect(result.signal).toBeNull();

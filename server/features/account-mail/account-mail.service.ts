@@ -148,21 +148,24 @@ export class AccountMail {
     if (user.emailVerifiedAt) throw emailAlreadyVerified();
     await this.deps.throttle.consume(client.ip);
     await this.deps.em.transactional(async (tx) => {
-      await this.queueVerification(tx, user, client);
+      if (await this.queueVerification(tx, user, client)) recordAudit(tx, { event: 'email_verification_sent', userId: user.id, client, details: { email: user.email } });
       await tx.flush();
     });
     this.deps.wake?.();
   }
 
-  /** Registration's verification mail, in the caller's transaction (nothing when mail is disabled). */
-  async queueVerification(em: EntityManager, user: Pick<User, 'id' | 'email'>, client: ClientInfo): Promise<void> {
-    if (!this.enabled) return;
+  /**
+   * A verification mail, in the caller's transaction; whether one was queued (none with mail disabled or past the
+   * account's limit). Registration's is not audited on its own: `user_registered` implies it.
+   */
+  async queueVerification(em: EntityManager, user: Pick<User, 'id' | 'email'>, client: ClientInfo): Promise<boolean> {
+    if (!this.enabled) return false;
     const now = this.now();
-    if (await this.throttled(em, user.id, now, client)) return;
+    if (await this.throttled(em, user.id, now, client)) return false;
     const { emailVerifyUrl, emailVerificationTtlSeconds } = this.deps.settings;
     const token = await issueLinkToken(em, { userId: user.id, purpose: 'email_verify', email: user.email, ttlSeconds: emailVerificationTtlSeconds, now });
     enqueueMail(em, { email: user.email, userId: user.id }, templates.verifyEmailMail(linkFor(emailVerifyUrl, token), emailVerificationTtlSeconds), now);
-    recordAudit(em, { event: 'email_verification_sent', userId: user.id, client, details: { email: user.email } });
+    return true;
   }
 
   /** A confirmation link to the new address and a notice to the current one; the email changes when the link is used. */

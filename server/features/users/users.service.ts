@@ -32,9 +32,9 @@ export class UsersService {
 
   async register(input: RegisterRequest, client: ClientInfo): Promise<UserView> {
     const { em, passwords, mail } = this.deps;
-    const user = await createAccount(em, passwords, { ...input, role: 'member' }, { event: 'user_registered', client }, (tx, created) =>
-      mail.queueVerification(tx, created, client),
-    );
+    const user = await createAccount(em, passwords, { ...input, role: 'member' }, { event: 'user_registered', client }, async (tx, created) => {
+      await mail.queueVerification(tx, created, client);
+    });
     mail.delivered();
     return user;
   }
