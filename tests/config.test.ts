@@ -194,3 +194,33 @@ describe.skipIf(onPostgres)(MAIN, { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     expect((await child.exited).code).toBe(0);
   });
 });
+
+describe('loadConfig: mail', () => {
+  const smtp = { MAIL_DISABLED: '', SMTP_URL: 'smtp://mail.example.com:587', MAIL_FROM: 'Example <no-reply@example.com>', PASSWORD_RESET_URL: 'https://app.example.com/reset#token={token}', EMAIL_VERIFY_URL: 'https://app.example.com/verify#token={token}' };
+
+  it('production refuses to start without SMTP_URL unless MAIL_DISABLED=true', () => {
+    expect(problemsFor(production({ MAIL_DISABLED: '' })).join('\n')).toContain('SMTP_URL is not set');
+    expect(problemsFor(production())).toEqual([]);
+    expect(loadConfig(production()).config.mail.transport).toBe('disabled');
+  });
+
+  it('production with SMTP_URL needs MAIL_FROM and the two link templates of its front end', () => {
+    expect(problemsFor(production(smtp))).toEqual([]);
+    const problems = problemsFor(production({ ...smtp, MAIL_FROM: '', PASSWORD_RESET_URL: '', EMAIL_VERIFY_URL: '' })).join('\n');
+    for (const name of ['MAIL_FROM', 'PASSWORD_RESET_URL', 'EMAIL_VERIFY_URL']) expect(problems).toContain(name);
+  });
+
+  it('refuses a template without {token}, an SMTP_URL of another scheme, and REQUIRE_VERIFIED_EMAIL without mail', () => {
+    expect(problemsFor({ PASSWORD_RESET_URL: 'https://app.example.com/reset' })[0]).toContain('PASSWORD_RESET_URL');
+    expect(problemsFor({ SMTP_URL: 'http://mail.example.com' })[0]).toContain('SMTP_URL must start with smtp:// or smtps://');
+    expect(problemsFor({ MAIL_DISABLED: 'true', REQUIRE_VERIFIED_EMAIL: 'true' })[0]).toContain('REQUIRE_VERIFIED_EMAIL');
+  });
+
+  it('outside production, no SMTP_URL means .eml files in MAIL_DIR, with a warning', () => {
+    const { config, warnings } = loadConfig({ NODE_ENV: 'development', JWT_SECRET: STRONG_SECRET });
+    expect(config.mail.transport).toBe('file');
+    expect(warnings.join('\n')).toContain('SMTP_URL is not set: mail is NOT sent');
+    expect(config.mail.passwordResetTtlSeconds).toBe(30 * 60);
+    expect(config.mail.emailVerificationTtlSeconds).toBe(48 * 3600);
+  });
+});
