@@ -83,9 +83,13 @@ describe('password reset, email verification and email change over a real SMTP s
     expect(await known1.text()).toBe(await unknown1.text());
     expect(strip(known1)).toEqual(strip(unknown1));
 
+    for (let i = 0; i < 10; i += 1) await forgot(i % 2 ? email : unknown); // warm-up, not timed
     const times: Record<'known' | 'unknown', number[]> = { known: [], unknown: [] };
+    // Alternating which goes first: the sender's work for a known email runs after its 202, beside whichever
+    // request comes next, and must weigh on both kinds alike.
     for (let i = 0; i < 30; i += 1) {
-      for (const [kind, address] of [['known', email], ['unknown', unknown]] as const) {
+      const pair = [['known', email], ['unknown', unknown]] as const;
+      for (const [kind, address] of i % 2 === 0 ? pair : [...pair].reverse()) {
         const started = performance.now();
         const { response } = await forgot(address);
         times[kind].push(performance.now() - started);

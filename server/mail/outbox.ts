@@ -3,16 +3,12 @@ import type { EntityManager } from '../db/orm.js';
 import type { ClientInfo } from '../features/audit/audit-log.js';
 import type { RenderedMail } from './templates.js';
 
-/**
- * Queues a rendered mail on the caller's manager: written by the caller's flush, so in the same transaction as
- * the token it carries (no token without its mail, no mail without its token). The sender delivers it.
- */
-export function enqueueMail(em: EntityManager, to: { email: string; userId: number | null }, mail: RenderedMail, now: Date): void {
-  em.create(OutboxMailSchema, {
-    kind: 'message',
-    status: 'pending',
-    recipient: to.email,
-    userId: to.userId,
+/** The columns that make a row a mail due now, never tried: for a new row, and for a request the sender turns into one. */
+export function dueMessage(mail: RenderedMail, userId: number, now: Date) {
+  return {
+    kind: 'message' as const,
+    status: 'pending' as const,
+    userId,
     subject: mail.subject,
     textBody: mail.text,
     htmlBody: mail.html,
@@ -20,12 +16,15 @@ export function enqueueMail(em: EntityManager, to: { email: string; userId: numb
     nextAttemptAt: now,
     claimedBy: null,
     leaseExpiresAt: null,
-    lastError: null,
-    requestIp: null,
-    requestUserAgent: null,
-    createdAt: now,
-    sentAt: null,
-  });
+  };
+}
+
+/**
+ * Queues a rendered mail on the caller's manager: written by the caller's flush, so in the same transaction as
+ * the token it carries (no token without its mail, no mail without its token). The sender delivers it.
+ */
+export function enqueueMail(em: EntityManager, to: { email: string; userId: number }, mail: RenderedMail, now: Date): void {
+  em.create(OutboxMailSchema, { ...dueMessage(mail, to.userId, now), recipient: to.email, lastError: null, requestIp: null, requestUserAgent: null, createdAt: now, sentAt: null });
 }
 
 /**
