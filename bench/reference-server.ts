@@ -24,6 +24,8 @@ export const FIXED_USER: components['schemas']['User'] = {
   role: 'member',
   is_active: true,
   created_at: '2025-01-01T00:00:00.000Z',
+  email_verified: false,
+  email_verified_at: null,
 };
 
 /** Listens on PORT/HOST, logs its URL as the real server does (bench/processes.ts waits for it), stops on signals. */

@@ -1,4 +1,5 @@
 import { CommanderError } from '@commander-js/extra-typings';
+import { addAccountMailCommands } from './commands/account-mail.js';
 import { addAdminGroup } from './commands/admin.js';
 import { addAuditCommand } from './commands/admin/audit.js';
 import { addUsersActivateCommand, addUsersDeactivateCommand } from './commands/admin/users-activation.js';
@@ -32,7 +33,7 @@ import { readVersion } from './version.js';
  */
 function buildProgram(version: string): Program {
   const program = createProgram(version);
-  for (const add of [addRegisterCommand, addLoginCommand, addMeCommand, addTokenCommand, addLogoutCommand, addPasswdCommand, addProfileCommand, addSessionsCommand, addDeleteAccountCommand]) {
+  for (const add of [addRegisterCommand, addLoginCommand, addMeCommand, addTokenCommand, addLogoutCommand, addPasswdCommand, addProfileCommand, addSessionsCommand, addDeleteAccountCommand, addAccountMailCommands]) {
     add(program);
   }
   const admin = addAdminGroup(program);

@@ -52,9 +52,10 @@ export function printLine(text: string): void {
   process.stdout.write(printable(text) + '\n');
 }
 
-export function printUser(user: User, options: { json: boolean; admin?: boolean }): void {
+export function printUser(user: User, options: { json: boolean; admin?: boolean; verification?: boolean }): void {
   if (options.json) return printJson(user);
-  printFields(userFields(user, options.admin === true));
+  const verified = user.email_verified ? `yes (${formatTime(user.email_verified_at ?? user.created_at)})` : 'no';
+  printFields([...userFields(user, options.admin === true), ...(options.verification ? [['email verified', verified] as const] : [])]);
 }
 
 /** `active` is shown to admins only: any account that can run `authcli me` is active. */

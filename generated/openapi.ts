@@ -164,6 +164,130 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/password/forgot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a password-reset link by email
+         * @description Always 202 with the same body and headers, in the same time, whether the email belongs to an
+         *     account, to a deactivated one, to none, or to an account that has asked too often: the answer
+         *     never tells whether an address is registered. The request is only queued here; the account is
+         *     looked up afterwards, off the request, and a link (valid `PASSWORD_RESET_TTL_MINUTES`, single use)
+         *     is mailed only to an active account that has not reached its hourly limit
+         *     (`MAIL_ACCOUNT_MAX_PER_HOUR`). A newer request makes older unused links void.
+         *
+         *     429 `too_many_mail_requests` only when this client address has sent too many mail requests
+         *     (`MAIL_ADDRESS_MAX_PER_HOUR`); it says nothing about any account.
+         */
+        post: operations["requestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/password/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a new password with the token from a reset link
+         * @description The token from the link of `POST /api/v1/users/password/forgot`. It works once: an unknown, used,
+         *     expired or superseded token, or one voided by a password change since, is `invalid_reset_token`
+         *     (one code, no hint which). Registration's password policy applies. A reset ends **every** session
+         *     of the account, marks its email verified (the link proved the owner reads it), sends a "your
+         *     password was reset" notice, and answers with a new session's token pair.
+         */
+        post: operations["resetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/email/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prove an email address with the token from a verification link
+         * @description The token from a verification mail (sent at registration or by
+         *     `POST /api/v1/users/me/email/verification`, valid `EMAIL_VERIFICATION_TTL_HOURS`), or from the
+         *     confirmation mail of an email change, which changes the account's email only now. Either way the
+         *     address is verified from then on. Single use; an unknown, used, expired or superseded token is
+         *     `invalid_verification_token`. 409 `email_taken` when the new address of an email change was taken
+         *     by another account meanwhile (nothing changes). Needs no login: the link may be opened anywhere.
+         */
+        post: operations["verifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/email/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the verification mail again
+         * @description A new link to the caller's email; older unused verification links become void. 409
+         *     `email_already_verified` when there is nothing to verify. Throttled like the forgot-password
+         *     request: past the account's hourly limit the answer is still 202 and nothing is sent; past the
+         *     client address's limit it is 429.
+         */
+        post: operations["resendVerificationEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change the caller's email (confirmed by a link sent to the new address)
+         * @description Needs the account's password. A confirmation link goes to `new_email` and a notice (without a
+         *     link) to the current address; the email changes only when the link is used
+         *     (`POST /api/v1/users/email/verify`), and the new address is verified then. A newer request voids
+         *     the older link. 409 `email_taken` when another account has the address now. Throttled like the
+         *     other mail requests (429 only for the client address's limit).
+         */
+        post: operations["changeEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users/me": {
         parameters: {
             query?: never;
@@ -509,9 +633,43 @@ export interface components {
         UpdateProfileRequest: {
             full_name: components["schemas"]["FullName"];
         };
+        /**
+         * @description The token from a mailed link (the `{token}` of `PASSWORD_RESET_URL` or `EMAIL_VERIFY_URL`): 256 random
+         *     bits, base64url (43 characters). Stored only as a hash; single use.
+         * @example q3Xb0cJ9T1m2L4v8yZpR6wK5nF7hD0sA1eG3iU9oB2c
+         */
+        LinkToken: string;
+        ForgotPasswordRequest: {
+            /**
+             * @description Compared trimmed and case-insensitively. Not checked as an email address: one that belongs to no
+             *     account gets the same answer as one that does.
+             * @example alice@example.com
+             */
+            email: string;
+        };
+        ResetPasswordRequest: {
+            token: components["schemas"]["LinkToken"];
+            new_password: components["schemas"]["NewPassword"];
+        };
+        VerifyEmailRequest: {
+            token: components["schemas"]["LinkToken"];
+        };
+        ChangeEmailRequest: {
+            new_email: components["schemas"]["Email"];
+            password: string;
+        };
+        MailAccepted: {
+            /**
+             * @description The request is queued. Whether a mail follows is deliberately not said.
+             * @enum {string}
+             */
+            status: "accepted";
+        };
         AdminUpdateUserRequest: {
             role?: components["schemas"]["Role"];
             is_active?: boolean;
+            /** @description Marks the email verified (or not) without a mail, e.g. for an address checked another way. */
+            email_verified?: boolean;
         };
         AdminCreateUserRequest: {
             email: components["schemas"]["Email"];
@@ -548,6 +706,13 @@ export interface components {
             is_active: boolean;
             /** Format: date-time */
             created_at: string;
+            /** @description Whether the owner has proven to read this email (a verification or reset link, or an admin). */
+            email_verified: boolean;
+            /**
+             * Format: date-time
+             * @description When it was verified; null while it is not.
+             */
+            email_verified_at: string | null;
         };
         UserPage: {
             items: components["schemas"]["User"][];
@@ -579,7 +744,7 @@ export interface components {
             total: number;
         };
         /** @enum {string} */
-        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked" | "session_limit_reached";
+        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked" | "session_limit_reached" | "password_reset_requested" | "password_reset" | "email_verification_sent" | "email_verified" | "email_change_requested" | "email_changed" | "email_verification_set" | "mail_throttled";
         AuditEvent: {
             id: number;
             /** Format: date-time */
@@ -711,12 +876,20 @@ export interface components {
          *       zxcvbn-ts's warning and suggestions.
          *     - `too_many_login_failures` (429): too many failed attempts; `Retry-After` says when to retry.
          *     - `too_many_registrations` (429): too many registrations from this address; `Retry-After` says when.
+         *     - `invalid_reset_token` (422): a password-reset token that is unknown, used, expired, superseded or voided.
+         *     - `invalid_verification_token` (422): an email-verification or email-change token that is unknown, used,
+         *       expired or superseded.
+         *     - `email_not_verified` (403): the password is right, but `REQUIRE_VERIFIED_EMAIL` is on and the email is
+         *       not verified yet.
+         *     - `email_already_verified` (409): there is nothing to verify.
+         *     - `too_many_mail_requests` (429): this client address asked for too many mails; `Retry-After` says when.
+         *     - `mail_disabled` (503): the server runs with `MAIL_DISABLED=true`, so it sends no mail.
          *     - `internal_error` (500): the server failed; nothing about the cause is disclosed.
          *     - `not_ready` (503), `throttle_unavailable` (503): a dependency is unavailable; retry later.
          * @example validation_failed
          * @enum {string}
          */
-        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "too_many_registrations" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected";
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "too_many_registrations" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected" | "invalid_reset_token" | "invalid_verification_token" | "email_not_verified" | "email_already_verified" | "too_many_mail_requests" | "mail_disabled";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -795,7 +968,7 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The email is already registered. */
+        /** @description The email is already registered (`email_taken`). */
         Conflict: {
             headers: {
                 [name: string]: unknown;
@@ -871,7 +1044,9 @@ export interface components {
          * @description The password is right, but an admin has deactivated the account
          *     (`account_disabled`; told only after the password is proven, so it
          *     reveals nothing to someone guessing), or a cookie-mode login came
-         *     from an origin that is not allowed (`csrf_rejected`, as CsrfRejected).
+         *     from an origin that is not allowed (`csrf_rejected`, as CsrfRejected),
+         *     or the password is right but `REQUIRE_VERIFIED_EMAIL` is on and the email is not verified yet
+         *     (`email_not_verified`; also told only after the password is proven).
          */
         LoginForbidden: {
             headers: {
@@ -967,6 +1142,81 @@ export interface components {
                 [name: string]: unknown;
             };
             content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description Queued. The same status, body and headers whatever the outcome for the account, so the answer
+         *     reveals nothing about which addresses are registered.
+         */
+        MailAccepted: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "status": "accepted"
+                 *     }
+                 */
+                "application/json": components["schemas"]["MailAccepted"];
+            };
+        };
+        /**
+         * @description The request is well-formed, but the token of its mailed link is unknown, used, expired, superseded
+         *     or voided (`invalid_reset_token`, `invalid_verification_token`: one code for all of them); or a field
+         *     is invalid (`validation_failed`), or the new password too easy to guess (`weak_password`).
+         */
+        InvalidLinkToken: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The email is verified already (`email_already_verified`); no mail was sent. */
+        EmailAlreadyVerified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description This client address asked for too many mails (`too_many_mail_requests`); wait `Retry-After` seconds.
+         *     An account's own limit never answers 429 (that would tell the account exists): it answers 202 and
+         *     sends nothing.
+         */
+        TooManyMailRequests: {
+            headers: {
+                /** @description Seconds until another request is allowed. */
+                "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description The server runs with `MAIL_DISABLED=true` (production without `SMTP_URL`): it sends no mail, so
+         *     password reset, email verification and email change are off (`mail_disabled`).
+         */
+        MailDisabled: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "https://problems.authapi.dev/mail-disabled",
+                 *       "title": "Service Unavailable",
+                 *       "status": 503,
+                 *       "detail": "This server sends no mail, so this operation is unavailable.",
+                 *       "code": "mail_disabled"
+                 *     }
+                 */
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
@@ -1224,6 +1474,137 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    requestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ForgotPasswordRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["MailAccepted"];
+            400: components["responses"]["BadRequest"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyMailRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["MailDisabled"];
+        };
+    };
+    resetPassword: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TokensIssued"];
+            400: components["responses"]["BadRequest"];
+            403: components["responses"]["CsrfRejected"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidLinkToken"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["MailDisabled"];
+        };
+    };
+    verifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description The account, with its (possibly new) email verified. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["InvalidLinkToken"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["MailDisabled"];
+        };
+    };
+    resendVerificationEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: components["responses"]["MailAccepted"];
+            400: components["responses"]["DuplicateAuthorization"];
+            401: components["responses"]["Unauthorized"];
+            409: components["responses"]["EmailAlreadyVerified"];
+            429: components["responses"]["TooManyMailRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["MailDisabled"];
+        };
+    };
+    changeEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChangeEmailRequest"];
+            };
+        };
+        responses: {
+            202: components["responses"]["MailAccepted"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["WrongPassword"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyMailRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["MailDisabled"];
+        };
+    };
     getCurrentUser: {
         parameters: {
             query?: never;
@@ -1373,7 +1754,9 @@ export interface operations {
                      *       "full_name": "Bob Example",
                      *       "role": "member",
                      *       "is_active": true,
-                     *       "created_at": "2026-12-03T08:00:00.000Z"
+                     *       "created_at": "2026-12-03T08:00:00.000Z",
+                     *       "email_verified": false,
+                     *       "email_verified_at": null
                      *     }
                      */
                     "application/json": components["schemas"]["User"];
@@ -1711,9 +2094,10 @@ export const pathsReadyzGetResponses503HeadersCacheControlValues: ReadonlyArray<
 export const pathsWellKnownJwksJsonGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/jwks.json"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
 export const pathsWellKnownOauthAuthorizationServerGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/oauth-authorization-server"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
 export const passwordGrantFormGrant_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasswordGrantForm"]["grant_type"]> = ["password"];
+export const mailAcceptedStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailAccepted"]["status"]> = ["accepted"];
 export const tokenResponseToken_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenResponse"]["token_type"]> = ["bearer"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["member", "admin"];
-export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked", "session_limit_reached"];
+export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked", "session_limit_reached", "password_reset_requested", "password_reset", "email_verification_sent", "email_verified", "email_change_requested", "email_changed", "email_verification_set", "mail_throttled"];
 export const jsonWebKeyKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["kty"]> = ["EC", "RSA"];
 export const jsonWebKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["alg"]> = ["ES256", "RS256"];
 export const jsonWebKeyUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["use"]> = ["sig"];
@@ -1726,7 +2110,7 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "too_many_registrations", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "too_many_registrations", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected", "invalid_reset_token", "invalid_verification_token", "email_not_verified", "email_already_verified", "too_many_mail_requests", "mail_disabled"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
 export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];
 export const componentsParametersTokenTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["parameters"]["TokenTransport"]> = ["cookie"];

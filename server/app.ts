@@ -10,10 +10,12 @@ import { PasswordPolicy } from './auth/password-policy.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { RefreshTokenCodec } from './auth/refresh-tokens.js';
 import { redisLoginLimiters } from './auth/redis-login-limiters.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Orm } from './db/orm.js';
 import { openSessionLookup } from './db/session-lookup.js';
+import { accountMailHandlers } from './features/account-mail/account-mail.handlers.js';
+import { AccountMail } from './features/account-mail/account-mail.service.js';
 import { adminHandlers } from './features/admin/admin.handlers.js';
 import { AdminService } from './features/admin/admin.service.js';
 import { keysHandlers } from './features/keys/keys.handlers.js';
@@ -40,6 +42,9 @@ import { TokenResponses } from './http/token-response.js';
 import type { AppState, OperationHandlers } from './http/state.js';
 import { listenProblem } from './listen-error.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMailThrottle } from './mail/mail-throttle.js';
+import { MailSender } from './mail/sender.js';
+import { createMailTransport } from './mail/transport.js';
 import { createMetrics } from './metrics.js';
 import { closeRedis, openRedis, type Redis } from './redis.js';
 
@@ -89,9 +94,33 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       (redis && config.redis ? redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix) : memoryLoginLimiters(config.loginThrottle)),
   );
   const passwordPolicy = new PasswordPolicy(config.passwordMinScore);
-  const users = new UsersService({ em: orm.em, passwords, passwordPolicy, sessions, loginThrottle });
-  const admin = new AdminService({ em: orm.em, sessions, passwords, passwordPolicy, loginThrottle });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
+  const clock = options.clock ?? systemClock;
+  const transport = createMailTransport(config.mail);
+  let sender: MailSender | undefined;
+  const mail = new AccountMail({
+    em: orm.em,
+    passwords,
+    passwordPolicy,
+    sessions,
+    settings: config.mail,
+    clock,
+    throttle: createMailThrottle(config.mail.addressMaxPerHour, redis && config.redis ? { client: redis, keyPrefix: config.redis.keyPrefix } : undefined),
+    wake: transport ? () => sender?.wake() : undefined,
+  });
+  if (transport) {
+    sender = new MailSender({
+      orm,
+      transport,
+      settings: config.mail,
+      clock,
+      logger,
+      metrics,
+      takeResetRequest: (em, row) => mail.takeResetRequest(em, row),
+    });
+  }
+  const users = new UsersService({ em: orm.em, passwords, passwordPolicy, sessions, loginThrottle, mail, requireVerifiedEmail: config.requireVerifiedEmail });
+  const admin = new AdminService({ em: orm.em, sessions, passwords, passwordPolicy, loginThrottle, mail });
 
   const tokenResponses = new TokenResponses({
     allowedOrigins: config.corsOrigins,
@@ -100,6 +129,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   });
   const handlers: OperationHandlers = {
     ...usersHandlers(users, tokenResponses),
+    ...accountMailHandlers(mail, tokenResponses),
     ...sessionsHandlers(sessions, tokenResponses),
     ...adminHandlers(admin),
     ...healthHandlers(new Readiness({ orm, redis })),
@@ -144,14 +174,14 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   );
   app.use(router.routes());
 
-  return { app, orm, redis, logger, sessionLookup };
+  return { app, orm, redis, logger, sessionLookup, sender };
 }
 
 /** In-flight requests get this long to finish after SIGTERM. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 
 export async function startApp(config: Config, options: AppOptions = {}): Promise<RunningApp> {
-  const { app, orm, redis, logger, sessionLookup } = await createApp(config, options);
+  const { app, orm, redis, logger, sessionLookup, sender } = await createApp(config, options);
   const server: Server = app.listen(config.port, config.host);
   // Longer than a proxy's or client's idle keep-alive (nginx 60 s), so the
   // server never closes a connection that the other side is about to reuse
@@ -159,6 +189,8 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   const release = async () => {
+    // Before the database closes: a send under way finishes and records its outcome.
+    await sender?.stop();
     await sessionLookup.close();
     await orm.close(true);
     if (redis) await closeRedis(redis);
@@ -169,6 +201,7 @@ export async function startApp(config: Config, options: AppOptions = {}): Promis
     await release();
     throw listenProblem(error, config.host, config.port) ?? error;
   }
+  sender?.start();
   const { address, port } = server.address() as AddressInfo;
   const host = address.includes(':') ? `[${address}]` : address;
 

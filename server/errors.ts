@@ -199,6 +199,38 @@ export function sessionNotFound(): AppError {
   return new AppError(404, 'session_not_found', 'You have no live session with this id.');
 }
 
+// Mail and its links
+
+/** 422, not 400: the request is well-formed (400 means it could not be read); its token is what fails. */
+export function invalidResetToken(): AppError {
+  // One answer for unknown, used, expired, superseded and voided: which one it was helps nobody but a guesser.
+  return new AppError(422, 'invalid_reset_token', 'The reset link is invalid, used or expired. Ask for a new one.');
+}
+
+export function invalidVerificationToken(): AppError {
+  return new AppError(422, 'invalid_verification_token', 'The confirmation link is invalid, used or expired. Ask for a new one.');
+}
+
+/** Only after the password is proven right, like accountDisabled. */
+export function emailNotVerified(): AppError {
+  return new AppError(403, 'email_not_verified', 'Verify your email first; the link is in the mail we sent. Ask for a new one with POST /api/v1/users/me/email/verification.');
+}
+
+export function emailAlreadyVerified(): AppError {
+  return new AppError(409, 'email_already_verified', 'This email is verified already.');
+}
+
+export function tooManyMailRequests(msBeforeNext: number): AppError {
+  const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new AppError(429, 'too_many_mail_requests', `Too many mail requests from this address. Try again in ${seconds} seconds.`, {
+    headers: { 'Retry-After': String(seconds) },
+  });
+}
+
+export function mailDisabled(): AppError {
+  return new AppError(503, 'mail_disabled', 'This server sends no mail, so this operation is unavailable.');
+}
+
 // Dependencies
 
 export function throttleUnavailable(cause: unknown): AppError {

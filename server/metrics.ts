@@ -5,6 +5,7 @@ export interface Metrics {
   requestDuration: Histogram<'operation' | 'method' | 'status'>;
   logins: Counter<'outcome'>;
   refreshes: Counter<'outcome'>;
+  mail: Counter<'outcome'>;
 }
 
 /**
@@ -34,6 +35,13 @@ export function createMetrics(countActiveSessions: () => Promise<number>): Metri
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
+  const mail = new Counter({
+    name: 'auth_mail_total',
+    help: 'Outbox deliveries by outcome (sent, retried, failed: given up after MAIL_MAX_ATTEMPTS)',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  for (const outcome of ['sent', 'retried', 'failed']) mail.inc({ outcome }, 0);
   new Gauge({
     name: 'auth_active_sessions',
     help: 'Sessions that are neither revoked nor expired',
@@ -42,5 +50,5 @@ export function createMetrics(countActiveSessions: () => Promise<number>): Metri
       this.set(await countActiveSessions());
     },
   });
-  return { registry, requestDuration, logins, refreshes };
+  return { registry, requestDuration, logins, refreshes, mail };
 }

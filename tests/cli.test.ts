@@ -259,7 +259,8 @@ describe('authcli me', () => {
     const { email, id } = await loggedIn({ fullName: 'Bob Example' });
     const result = await cli.run(['me']);
     expect(result.code, result.stderr).toBe(EXIT.ok);
-    expect(outputLines(result.stdout).slice(0, 4)).toEqual([`id:        ${id}`, `email:     ${email}`, 'full name: Bob Example', 'role:      member']);
+    expect(outputLines(result.stdout).slice(0, 4)).toEqual([`id:             ${id}`, `email:          ${email}`, 'full name:      Bob Example', 'role:           member']);
+    expect(outputLines(result.stdout).at(-1)).toBe('email verified: no');
     expect(result.stderr).toBe('');
   });
 

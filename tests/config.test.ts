@@ -24,7 +24,7 @@ function problemsFor(env: Record<string, string>): string[] {
 }
 
 function production(overrides: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, ...overrides };
+  return { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, ...overrides };
 }
 
 /** No stack frame, no file position: an operator reads one plain sentence per problem. */
@@ -49,7 +49,7 @@ describe('loadConfig: JWT_SECRET', () => {
     ['the FastAPI tutorial key', { JWT_SECRET: '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7' }],
     ['a placeholder in capitals', { JWT_SECRET: 'REPLACE-ME-WITH-AT-LEAST-32-RANDOM-BYTES' }],
   ])('refuses production with a JWT_SECRET that is %s', (_label, secret) => {
-    const env: Record<string, string> = { NODE_ENV: 'production', ...secret };
+    const env: Record<string, string> = { NODE_ENV: 'production', MAIL_DISABLED: 'true', ...secret };
     const problems = problemsFor(env);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^JWT_SECRET /);
@@ -99,7 +99,7 @@ describe('loadConfig: other variables', () => {
   });
 
   it('reports every problem at once', () => {
-    const problems = problemsFor({ NODE_ENV: 'production', PORT: 'x', JWT_ALGORITHM: 'none', BCRYPT_ROUNDS: 'y' });
+    const problems = problemsFor({ NODE_ENV: 'production', MAIL_DISABLED: 'true', PORT: 'x', JWT_ALGORITHM: 'none', BCRYPT_ROUNDS: 'y' });
     for (const name of ['JWT_SECRET', 'PORT', 'JWT_ALGORITHM', 'BCRYPT_ROUNDS']) expect(problems.join('\n')).toContain(name);
   });
 
@@ -141,7 +141,7 @@ describe.skipIf(onPostgres)(MAIN, { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     ['the placeholder dev_secret', 'dev_secret'],
   ])('refuses to start in production when JWT_SECRET is %s, naming it without a stack trace', async (_label, secret) => {
     const cwd = makeTempDir('config');
-    const env: Record<string, string> = { NODE_ENV: 'production', PORT: '0', DATABASE_URL: `sqlite:///${join(cwd, 'app.db')}` };
+    const env: Record<string, string> = { NODE_ENV: 'production', MAIL_DISABLED: 'true', PORT: '0', DATABASE_URL: `sqlite:///${join(cwd, 'app.db')}` };
     if (secret !== undefined) env.JWT_SECRET = secret;
     const result = await runToExit({ cwd, env });
     expect(result.signal).toBeNull();
@@ -192,5 +192,35 @@ describe.skipIf(onPostgres)(MAIN, { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     expect(existsSync(join(cwd, 'from-dotenv.db'))).toBe(false);
     child.kill('SIGTERM');
     expect((await child.exited).code).toBe(0);
+  });
+});
+
+describe('loadConfig: mail', () => {
+  const smtp = { MAIL_DISABLED: '', SMTP_URL: 'smtp://mail.example.com:587', MAIL_FROM: 'Example <no-reply@example.com>', PASSWORD_RESET_URL: 'https://app.example.com/reset#token={token}', EMAIL_VERIFY_URL: 'https://app.example.com/verify#token={token}' };
+
+  it('production refuses to start without SMTP_URL unless MAIL_DISABLED=true', () => {
+    expect(problemsFor(production({ MAIL_DISABLED: '' })).join('\n')).toContain('SMTP_URL is not set');
+    expect(problemsFor(production())).toEqual([]);
+    expect(loadConfig(production()).config.mail.transport).toBe('disabled');
+  });
+
+  it('production with SMTP_URL needs MAIL_FROM and the two link templates of its front end', () => {
+    expect(problemsFor(production(smtp))).toEqual([]);
+    const problems = problemsFor(production({ ...smtp, MAIL_FROM: '', PASSWORD_RESET_URL: '', EMAIL_VERIFY_URL: '' })).join('\n');
+    for (const name of ['MAIL_FROM', 'PASSWORD_RESET_URL', 'EMAIL_VERIFY_URL']) expect(problems).toContain(name);
+  });
+
+  it('refuses a template without {token}, an SMTP_URL of another scheme, and REQUIRE_VERIFIED_EMAIL without mail', () => {
+    expect(problemsFor({ PASSWORD_RESET_URL: 'https://app.example.com/reset' })[0]).toContain('PASSWORD_RESET_URL');
+    expect(problemsFor({ SMTP_URL: 'http://mail.example.com' })[0]).toContain('SMTP_URL must start with smtp:// or smtps://');
+    expect(problemsFor({ MAIL_DISABLED: 'true', REQUIRE_VERIFIED_EMAIL: 'true' })[0]).toContain('REQUIRE_VERIFIED_EMAIL');
+  });
+
+  it('outside production, no SMTP_URL means .eml files in MAIL_DIR, with a warning', () => {
+    const { config, warnings } = loadConfig({ NODE_ENV: 'development', JWT_SECRET: STRONG_SECRET });
+    expect(config.mail.transport).toBe('file');
+    expect(warnings.join('\n')).toContain('SMTP_URL is not set: mail is NOT sent');
+    expect(config.mail.passwordResetTtlSeconds).toBe(30 * 60);
+    expect(config.mail.emailVerificationTtlSeconds).toBe(48 * 3600);
   });
 });

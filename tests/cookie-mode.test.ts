@@ -209,7 +209,7 @@ describe('CORS', () => {
 });
 
 describe('cookie-mode settings', () => {
-  const base = { NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(48) };
+  const base = { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: 'x'.repeat(48) };
   it('refuses an origin that is not exact, and a wildcard', () => {
     for (const bad of ['https://app.example.com/', 'app.example.com', '*', 'https://app.example.com/path']) {
       expect(() => loadConfig({ ...base, CORS_ORIGINS: bad }), bad).toThrow(ConfigError);

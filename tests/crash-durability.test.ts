@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CHILD_TEST_TIMEOUT_MS, cleanUpChildren, makeTempDir, startChildServer } from './helpers/child-server.js';
 import { postJson } from './helpers/http.js';
 import { onPostgres, testEnv, uniqueEmail } from './helpers/server.js';
+import { startSmtpServer } from './helpers/smtp.js';
 
 afterAll(cleanUpChildren);
 
@@ -50,5 +51,34 @@ describe.skipIf(onPostgres)(TITLE, { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     expect(logins.filter((login) => login.status !== 200)).toEqual([]);
     second.kill('SIGTERM');
     expect((await second.exited).code).toBe(0);
+  });
+});
+
+describe.skipIf(onPostgres)('a mail acknowledged with 202 survives kill -9 (sqlite project only: SQLite file durability)', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
+  it('forgot-password, SIGKILL before delivery (SMTP down), restart with SMTP up: the mail arrives, once', async () => {
+    const smtp = await startSmtpServer();
+    await smtp.stop(); // the port stays ours to listen on again; meanwhile every attempt is refused
+    const dir = makeTempDir('mail-crash');
+    const env = testEnv(dir, { SMTP_URL: smtp.url, MAIL_RETRY_BASE_SECONDS: '1', MAIL_SEND_TIMEOUT_SECONDS: '1' });
+    try {
+      const first = await startChildServer({ cwd: dir, env });
+      const email = uniqueEmail('crash-mail');
+      expect((await postJson(first.url, '/api/v1/users/register', { email, password: 'crash mail password 1' })).status).toBe(201);
+      expect((await postJson(first.url, '/api/v1/users/password/forgot', { email })).status).toBe(202);
+      first.kill('SIGKILL');
+      await first.exited;
+      expect(smtp.mails).toEqual([]);
+
+      await smtp.restart();
+      const second = await startChildServer({ cwd: dir, env });
+      const mails = await smtp.waitFor(email, 2, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(smtp.mails.filter((mail) => mail.to === email).map((mail) => mail.subject).sort()).toEqual(['Confirm your email address', 'Reset your password']);
+      expect(mails).toHaveLength(2);
+      second.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      await smtp.stop();
+    }
   });
 });

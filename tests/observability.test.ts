@@ -1,3 +1,6 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, registerAndLogin, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
@@ -59,10 +62,21 @@ describe('request ids, access log and metrics', () => {
     await fetch(`${server.url}/api/v1/users/me?access_token=${token}`, { headers: { ...bearer(token), Cookie: 'session=cookie-canary' } });
     await server.client.POST('/api/v1/users/refresh', { body: { refresh_token: tokens.refresh_token } });
     await server.client.POST('/api/v1/users/login', { body: { email: 'nobody@example.com', password: canary } });
+    // The mailed links: without SMTP_URL the mails are .eml files in MAIL_DIR; the log only names the files.
+    const email = (await server.client.GET('/api/v1/users/me', { headers: bearer(token) })).data?.email ?? '';
+    await server.client.POST('/api/v1/users/password/forgot', { body: { email } });
+    const mails = await mailedTokens(server, 'Reset your password');
+    const reset = mails.find((mail) => mail.subject === 'Reset your password');
+    const resetCanary = `${canary} reset`;
+    expect((await server.client.POST('/api/v1/users/password/reset', { body: { token: reset?.token ?? '', new_password: resetCanary } })).response.status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 50));
     const logs = server.logs();
     expect(logs.length).toBeGreaterThan(0);
-    for (const secret of [canary, token, tokens.refresh_token, 'cookie-canary']) expect(logs).not.toContain(secret);
+    expect(logs).toContain('.eml');
+    for (const secret of [canary, resetCanary, token, tokens.refresh_token, 'cookie-canary', ...mails.flatMap((mail) => [mail.token, mail.text.slice(0, 60)])]) {
+      expect(logs).not.toContain(secret);
+    }
+    expect(logs).not.toMatch(/(reset|verify)_token=/);
     expect(logs.toLowerCase()).not.toContain('bearer ');
   });
 
@@ -114,3 +128,18 @@ describe('LOG_LEVEL=warn', () => {
     expect(logs).toContain('a warning still gets through');
   });
 });
+
+/** The link tokens of the .eml files a server without SMTP_URL wrote, once one has this subject. */
+async function mailedTokens(server: TestServer, subject: string): Promise<{ subject: string; text: string; token: string }[]> {
+  const dir = join(server.dir, 'mail');
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const files = existsSync(dir) ? readdirSync(dir) : [];
+    const parsed = await Promise.all(files.map((file) => simpleParser(readFileSync(join(dir, file)))));
+    if (parsed.some((mail) => mail.subject === subject)) {
+      return parsed.map((mail) => ({ subject: mail.subject ?? '', text: mail.text ?? '', token: /_token=([A-Za-z0-9_-]{43})/.exec(mail.text ?? '')?.[1] ?? '' }));
+    }
+    if (Date.now() > deadline) throw new Error(`no mail "${subject}" in ${dir} (${files.length} files)`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

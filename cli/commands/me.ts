@@ -15,6 +15,6 @@ export function addMeCommand(parent: CommandParent): void {
       const { client } = await requireSession(context);
       const { data, error, response } = await client.GET('/api/v1/users/me');
       if (!data) throw sessionRefused(context, response, error);
-      printUser(data, { json: options.json === true });
+      printUser(data, { json: options.json === true, verification: true });
     });
 }

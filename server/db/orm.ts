@@ -5,6 +5,8 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { DatabaseConfig } from '../config.js';
 import { AuditEventSchema } from './entities/audit-event.entity.js';
+import { LinkTokenSchema } from './entities/link-token.entity.js';
+import { OutboxMailSchema } from './entities/outbox-mail.entity.js';
 import { RefreshTokenSchema } from './entities/refresh-token.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
@@ -15,7 +17,7 @@ import { migrationsList } from './migrations/index.js';
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager>;
 export type { EntityManager };
 
-export const entities = [UserSchema, SessionSchema, RefreshTokenSchema, AuditEventSchema];
+export const entities = [UserSchema, SessionSchema, RefreshTokenSchema, AuditEventSchema, LinkTokenSchema, OutboxMailSchema];
 
 /**
  * Opens the database named by `DATABASE_URL`. The schema is never derived from

@@ -35,7 +35,7 @@ interface RowSource {
 
 /** With `?` placeholders for SQLite and knex; numbered (`$1`, `$2`) for PostgreSQL below. */
 const FIND_SESSION_SQL =
-  'select u.id, u.email, u.full_name, u.role, u.is_active, u.created_at, s.absolute_expires_at ' +
+  'select u.id, u.email, u.full_name, u.role, u.is_active, u.created_at, u.email_verified_at, s.absolute_expires_at ' +
   'from sessions s join users u on u.id = s.user_id where s.id = ? and s.user_id = ? and s.revoked_at is null';
 
 /** PostgreSQL connections this instance adds for the lookup, beside the ORM's own pool. */
@@ -105,6 +105,7 @@ interface SessionOwnerRow {
   role: string;
   is_active: unknown;
   created_at: unknown;
+  email_verified_at: unknown;
   absolute_expires_at: unknown;
 }
 
@@ -119,6 +120,8 @@ function toSessionOwner(row: unknown): SessionOwner | undefined {
       role: roleValues.find((role) => role === row.role) ?? 'member',
       is_active: toBoolean(row.is_active),
       created_at: toDate(row.created_at).toISOString(),
+      email_verified: row.email_verified_at != null,
+      email_verified_at: row.email_verified_at == null ? null : toDate(row.email_verified_at).toISOString(),
     },
     absoluteExpiresAt: toDate(row.absolute_expires_at),
   };

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { isRecord, type Schema } from './spec.js';
 
 /** A field of a real account the fuzzer keeps logged in (see identities.ts). */
-export type IdentityField = 'email' | 'password' | 'refreshToken' | 'id' | 'sessionId';
+export type IdentityField = 'email' | 'password' | 'refreshToken' | 'id' | 'sessionId' | 'linkToken';
 
 /**
  * Stands for a real value of the case's subject account, filled in when the request is sent:
@@ -63,6 +63,8 @@ const HINTS = new Map<string, IdentityField>([
   ['userId', 'id'],
   ['user_id', 'id'],
   ['sessionId', 'sessionId'],
+  // The token of a mailed link: the subject's live reset or verification token, as the operation takes (cases.ts).
+  ['token', 'linkToken'],
 ]);
 
 export function hintFor(name: string): IdentityField | undefined {

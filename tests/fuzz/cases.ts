@@ -75,6 +75,9 @@ export interface Identity {
   accessToken: string;
   refreshToken: string;
   sessionId: string;
+  /** Live tokens of mailed links, minted for the account as its mails would carry them. */
+  resetToken: string;
+  verifyToken: string;
 }
 
 export interface Rendered {
@@ -92,7 +95,10 @@ export function render(c: FuzzCase, op: Operation | undefined, identities: Recor
   const subject = identities[c.subject];
   const passwords: string[] = [];
   const resolve = (value: Value | Raw, key?: string): Value | Raw => {
-    if (value instanceof Ref) return value.spell(subject[value.field]);
+    if (value instanceof Ref) {
+      if (value.field !== 'linkToken') return value.spell(subject[value.field]);
+      return op?.operationId === 'resetPassword' ? subject.resetToken : subject.verifyToken;
+    }
     if (value instanceof Nested) return value.build();
     if (value instanceof Raw || value === null || typeof value !== 'object') {
       if (typeof value === 'string' && key !== undefined && /password/i.test(key)) passwords.push(value);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { UserSchema } from '../../server/db/entities/user.entity.js';
+import { issueLinkToken } from '../../server/mail/link-tokens.js';
 import { sessionIdOf } from '../helpers/auth-flows.js';
 import { asTokenPair, type TestServer } from '../helpers/server.js';
 import { IDENTITY_NAMES, OUTSIDE_THE_SPEC, presentsLiveCredential, render, usesIdentities, type FuzzCase, type Identity, type IdentityName } from './cases.js';
@@ -15,9 +16,10 @@ export const DEFAULT_SEED = 20261126;
 
 /**
  * The server environment for fuzzing. Every request comes from 127.0.0.1, so the per-address login throttle
- * (20 failures a minute) would soon answer every login with 429; the per-account one stays as configured.
+ * (20 failures a minute) would soon answer every login with 429, and the mail requests' (30 an hour) every forgot,
+ * resend and email change; the per-account limits stay as configured.
  */
-export const FUZZ_SERVER_ENV = { LOGIN_IP_MAX_FAILURES: '100000' };
+export const FUZZ_SERVER_ENV = { LOGIN_IP_MAX_FAILURES: '100000', MAIL_ADDRESS_MAX_PER_HOUR: '100000' };
 
 /** One row of the report: an operation of the spec, or the requests outside it. */
 export interface Target {
@@ -182,8 +184,9 @@ export class Fuzzer {
     const login = await client.POST('/api/v1/users/login', { body: { email, password } });
     if (!login.data) throw new Error(`could not log in ${email}: ${login.response.status}`);
     const { access_token: accessToken, refresh_token: refreshToken } = asTokenPair(login.data);
-    for (const secret of [password, accessToken, refreshToken]) this.secrets.add(secret);
-    return { email, password, id, accessToken, refreshToken, sessionId: sessionIdOf(accessToken) };
+    const { resetToken, verifyToken } = await mintLinkTokens(this.server, id, email);
+    for (const secret of [password, accessToken, refreshToken, resetToken, verifyToken]) this.secrets.add(secret);
+    return { email, password, id, accessToken, refreshToken, sessionId: sessionIdOf(accessToken), resetToken, verifyToken };
   }
 
   private collectTokens(body: string): void {
@@ -199,6 +202,21 @@ export class Fuzzer {
       // not JSON: no tokens
     }
   }
+}
+
+/**
+ * A reset and a verification token for an account, made with the server's own ORM as its mail would carry them
+ * (the tests that read real mail are tests/account-mail.test.ts and tests/cli-mail.test.ts): without a live one,
+ * resetPassword and verifyEmail could never be seen answering 2xx.
+ */
+export async function mintLinkTokens(server: TestServer, userId: number, email: string): Promise<{ resetToken: string; verifyToken: string }> {
+  const em = server.running.orm.em.fork();
+  const now = new Date();
+  const common = { userId, email, ttlSeconds: 3600, now };
+  const resetToken = await issueLinkToken(em, { ...common, purpose: 'password_reset' });
+  const verifyToken = await issueLinkToken(em, { ...common, purpose: 'email_verify' });
+  await em.flush();
+  return { resetToken, verifyToken };
 }
 
 function safeDecode(path: string): string {

@@ -1,4 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import fc from 'fast-check';
 import type { components, operations } from '../../generated/openapi.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +13,8 @@ import { DEFAULT_SEED, FUZZ_SERVER_ENV, secretsInLogs } from './fuzzer.js';
 
 /**
  * Sequences of register, login, me, refresh (and replays of spent refresh tokens), logout, password change,
- * account deletion and admin role and activation changes, checked after every step against a small model of
+ * forgot-password and reset (the token read from the mail the server wrote), account deletion and admin role and
+ * activation changes, checked after every step against a small model of
  * which tokens must work. Time is real, bounded on both sides: a replay is judged inside or outside the
  * grace window only when the bounds of when the server spent the token and when it saw the replay say so;
  * in between either answer is right and the model follows the one the server gave. Replays after the window
@@ -46,7 +50,16 @@ interface RefreshToken {
   spent?: { from: number; to: number; successor: string };
 }
 
+/** A password-reset token, read from the mail the server wrote (MAIL_DIR, no SMTP_URL). */
+interface ResetToken {
+  text: string;
+  account: Account;
+  /** Spent, superseded by a newer request, or voided by a password change or reset. */
+  dead: boolean;
+}
+
 interface Model {
+  resets: ResetToken[];
   accounts: Account[];
   sessions: Session[];
   access: { text: string; session: Session }[];
@@ -70,7 +83,7 @@ const outcomes = new Map<string, number>();
 const saw = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
 
 beforeAll(async () => {
-  server = await startTestServer({ ...FUZZ_SERVER_ENV, REFRESH_REUSE_GRACE_SECONDS: String(GRACE_MS / 1000) });
+  server = await startTestServer({ ...FUZZ_SERVER_ENV, REFRESH_REUSE_GRACE_SECONDS: String(GRACE_MS / 1000), MAIL_ACCOUNT_MAX_PER_HOUR: '1000' });
   const admin = await registerAndLogin(server);
   await server.running.orm.em.fork().nativeUpdate(UserSchema, { id: admin.user.id }, { role: 'admin' });
   root = admin.token;
@@ -257,6 +270,7 @@ class ChangePassword implements Command {
     expect(response.status).toBe(200);
     session.account.password = next;
     endSessions(m, (s) => s.account === session.account && s !== session);
+    for (const reset of m.resets) if (reset.account === session.account) reset.dead = true;
     for (const token of m.refresh) if (token.session === session) token.gone = true;
     if (data) issued(m, session, data);
   }
@@ -363,6 +377,75 @@ class ReplayLate implements Command {
   toString = () => `replayLate(spent refresh #${this.token})`;
 }
 
+const seenMail = new Set<string>();
+
+/** The token of the newest reset mail to `email` the server wrote to MAIL_DIR (waits for the sender loop). */
+async function resetTokenFromMail(email: string): Promise<string> {
+  const dir = join(server.dir, 'mail');
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    for (const file of existsSync(dir) ? readdirSync(dir).sort() : []) {
+      if (seenMail.has(file)) continue;
+      const mail = await simpleParser(readFileSync(join(dir, file)));
+      const to = Array.isArray(mail.to) ? mail.to[0] : mail.to;
+      if (mail.subject !== 'Reset your password' || to?.value[0]?.address !== email) continue;
+      seenMail.add(file);
+      const token = /reset_token=([A-Za-z0-9_-]{43})/.exec(mail.text ?? '')?.[1];
+      if (token) return token;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no reset mail to ${email}`);
+}
+
+/** Forgot-password for an account of the model: 202 whatever it is; a mail (and a live token) only for an active one. */
+class ForgotPassword implements Command {
+  constructor(readonly account: number) {}
+  check = (m: Readonly<Model>) => m.accounts.length > 0;
+  async run(m: Model, r: Real) {
+    const account = pick(m.accounts, this.account);
+    const current = m.accounts.find((a) => a.exists && a.email === account.email);
+    const { data, response } = await r.server.client.POST('/api/v1/users/password/forgot', { body: { email: account.email } });
+    expect(response.status).toBe(202);
+    expect(data).toEqual({ status: 'accepted' });
+    if (!current?.active) return void saw('a forgot-password request that mails nothing');
+    const text = await resetTokenFromMail(current.email);
+    secrets.add(text);
+    // A newer request supersedes every older link of the account.
+    for (const reset of m.resets) if (reset.account === current) reset.dead = true;
+    m.resets.push({ text, account: current, dead: false });
+  }
+  toString = () => `forgotPassword(#${this.account})`;
+}
+
+/** A reset works exactly once per live token, ends every session of the account and voids its other links. */
+class ResetPassword implements Command {
+  constructor(readonly token: number) {}
+  check = (m: Readonly<Model>) => m.resets.length > 0;
+  async run(m: Model, r: Real) {
+    const reset = pick(m.resets, this.token);
+    const next = `Pw-${randomUUID()}`;
+    secrets.add(next);
+    const { data, error, response } = await r.server.client.POST('/api/v1/users/password/reset', { body: { token: reset.text, new_password: next } });
+    const { account } = reset;
+    if (reset.dead || !account.exists || !account.active) {
+      expect(response.status).toBe(422);
+      expect(error?.code).toBe('invalid_reset_token');
+      return void saw('a dead reset token refused');
+    }
+    expect(response.status).toBe(200);
+    saw('a password reset');
+    account.password = next;
+    endSessions(m, (s) => s.account === account);
+    for (const other of m.resets) if (other.account === account) other.dead = true;
+    if (!data) return;
+    const session = { sid: sessionIdOf(data.access_token), account, live: true };
+    m.sessions.push(session);
+    issued(m, session, data);
+  }
+  toString = () => `resetPassword(reset #${this.token})`;
+}
+
 const index = fc.nat({ max: 40 });
 const adminUpdate = fc
   .tuple(
@@ -389,6 +472,9 @@ const commands = [
   index.map((token) => new ListSessions(token)),
   fc.tuple(index, index).map(([token, session]) => new RevokeSession(token, session)),
   index.map((token) => new ReplayLate(token)),
+  index.map((account) => new ForgotPassword(account)),
+  index.map((token) => new ResetPassword(token)),
+  index.map((token) => new ResetPassword(token)),
 ];
 
 describe('tokens work exactly while the model says they must', () => {
@@ -397,7 +483,7 @@ describe('tokens work exactly while the model says they must', () => {
       fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: 'max' }), async (sequence) => {
         await fc.asyncModelRun(async () => {
           // Every sequence starts with two accounts, each logged in once, and one refresh, for the commands to act on.
-          const model: Model = { accounts: [], sessions: [], access: [], refresh: [], failures: new Map() };
+          const model: Model = { accounts: [], sessions: [], access: [], refresh: [], failures: new Map(), resets: [] };
           const real = { server, root };
           for (const command of [new Register(undefined), new Register(undefined), new Login(0, true), new Login(1, true), new Refresh(0)]) {
             await command.run(model, real);
@@ -419,6 +505,8 @@ describe('tokens work exactly while the model says they must', () => {
       'a refresh token replaced by a password change refused',
       'a replay inside the grace window',
       'a replay after the grace window',
+      'a password reset',
+      'a dead reset token refused',
     ]) {
       expect(outcomes.get(outcome) ?? 0, `${outcome}: ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
     }

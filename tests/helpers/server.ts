@@ -53,6 +53,8 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
     REGISTER_IP_LIMIT: '1000000',
     VALIDATE_RESPONSES: 'true',
     LOG_LEVEL: 'info',
+    // Without SMTP_URL, mail is written here as .eml files (tests that read mail start an SMTP server: helpers/smtp.ts).
+    MAIL_DIR: join(dir, 'mail'),
     ...overrides,
   };
 }

@@ -15,6 +15,8 @@ export const UserSchema = defineEntity({
     // Typed as the contract's Role; the migration makes the column.
     role: p.string().$type<components['schemas']['Role']>().length(16).default('member'),
     isActive: p.boolean().default(true),
+    /** Set when the owner proved to read the address (a verification or reset link, or an admin). */
+    emailVerifiedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   },

@@ -16,6 +16,8 @@ export interface Actor {
 export interface AccountChange {
   role?: Role;
   isActive?: boolean;
+  /** Set or clear the email's verified mark (the admin API). */
+  emailVerified?: boolean;
 }
 
 /**
@@ -46,6 +48,11 @@ export async function changeAccount(
     if (change.isActive !== undefined && change.isActive !== user.isActive) {
       recordAudit(tx, { event: 'activation_changed', userId, actorId, client, details: { is_active: change.isActive } });
       user.isActive = change.isActive;
+    }
+    if (change.emailVerified !== undefined && change.emailVerified !== (user.emailVerifiedAt != null)) {
+      const details = { email_verified: change.emailVerified, email: user.email };
+      recordAudit(tx, { event: 'email_verification_set', userId, actorId, client, details });
+      user.emailVerifiedAt = change.emailVerified ? new Date() : null;
     }
     // Whatever the account could do with its old role or while active ends now.
     if (deactivated) await revokeSessionsOf(tx, userId, 'deactivated');

@@ -8,6 +8,7 @@ import type { EntityManager } from '../../db/orm.js';
 import { userNotFound } from '../../errors.js';
 import { recordAudit, type AuditEventType, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
+import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { changeAccount, deleteAccount } from '../accounts/accounts.service.js';
 import { createAccount } from '../users/users.service.js';
 import { normalizeEmail, toUserView, type UserView } from '../users/user-view.js';
@@ -28,6 +29,7 @@ export interface AdminServiceDeps {
   passwords: PasswordHasher;
   passwordPolicy: PasswordPolicy;
   loginThrottle: LoginThrottle;
+  mail: AccountMail;
 }
 
 /** Operations on any account, for callers that authentication found to be admins. */
@@ -56,7 +58,7 @@ export class AdminService {
    * it); its role, activation and failed-login counter stay as they are.
    */
   async setUserPassword(actorId: number, userId: number, password: string, client: ClientInfo): Promise<void> {
-    const { em, passwords, passwordPolicy, sessions } = this.deps;
+    const { em, passwords, passwordPolicy, sessions, mail } = this.deps;
     const user = await this.findOrFail(userId);
     passwordPolicy.assertAcceptable(password, user, '/body/password');
     const passwordHash = await passwords.hash(password);
@@ -64,8 +66,10 @@ export class AdminService {
       await tx.nativeUpdate(UserSchema, { id: userId }, { passwordHash, updatedAt: new Date() });
       const ended = await sessions.revokeAllOf(tx, userId, 'password_set_by_admin');
       recordAudit(tx, { event: 'password_set_by_admin', userId, actorId, client, details: { sessions_ended: ended } });
+      await mail.passwordChanged(tx, user);
       await tx.flush();
     });
+    mail.delivered();
   }
 
   /** Lifts a lock-out: the account's failed logins are forgotten, in whatever store counts them. */
@@ -78,7 +82,12 @@ export class AdminService {
   }
 
   async updateUser(actorId: number, userId: number, change: AdminUpdate, client: ClientInfo): Promise<UserView> {
-    const user = await changeAccount(this.deps.em, { id: userId }, { role: change.role, isActive: change.is_active }, { actorId, client });
+    const user = await changeAccount(
+      this.deps.em,
+      { id: userId },
+      { role: change.role, isActive: change.is_active, emailVerified: change.email_verified },
+      { actorId, client },
+    );
     if (!user) throw userNotFound();
     return toUserView(user);
   }

@@ -24,6 +24,7 @@ export type RevocationReason =
   | 'revoked'
   | 'refresh_token_reused'
   | 'password_changed'
+  | 'password_reset'
   | 'password_set_by_admin'
   | 'deactivated'
   | 'demoted'

@@ -12,6 +12,8 @@ export function toUserView(user: User): UserView {
     role: user.role,
     is_active: user.isActive,
     created_at: user.createdAt.toISOString(),
+    email_verified: user.emailVerifiedAt != null,
+    email_verified_at: user.emailVerifiedAt?.toISOString() ?? null,
   };
 }
 

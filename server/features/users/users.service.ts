@@ -5,7 +5,8 @@ import type { PasswordPolicy } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError, accountDisabled, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
+import { AppError, accountDisabled, emailNotVerified, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
+import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { deleteAccount } from '../accounts/accounts.service.js';
 import { recordAudit, type AuditEntry, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
@@ -21,6 +22,10 @@ export interface UsersServiceDeps {
   passwordPolicy: PasswordPolicy;
   sessions: SessionsService;
   loginThrottle: LoginThrottle;
+  /** Verification mail at registration, the notice and voided reset links after a password change. */
+  mail: AccountMail;
+  /** REQUIRE_VERIFIED_EMAIL: an unverified account cannot log in (told only once the password is proven). */
+  requireVerifiedEmail: boolean;
 }
 
 export class UsersService {
@@ -28,7 +33,12 @@ export class UsersService {
 
   async register(input: RegisterRequest, client: ClientInfo): Promise<UserView> {
     await this.deps.loginThrottle.consumeRegistration(client.ip);
-    return createAccount(this.deps, { ...input, role: 'member' }, { event: 'user_registered', client });
+    const { mail } = this.deps;
+    const user = await createAccount(this.deps, { ...input, role: 'member' }, { event: 'user_registered', client }, async (tx, created) => {
+      await mail.queueVerification(tx, created, client);
+    });
+    mail.delivered();
+    return user;
   }
 
   async login(rawEmail: string, password: string, client: ClientInfo): Promise<TokenPair> {
@@ -51,6 +61,11 @@ export class UsersService {
       recordAudit(em, { event: 'login_failed', userId: user.id, client, details: { email, reason: 'account_disabled' } });
       await em.flush();
       throw accountDisabled();
+    }
+    if (this.deps.requireVerifiedEmail && !user.emailVerifiedAt) {
+      recordAudit(em, { event: 'login_failed', userId: user.id, client, details: { email, reason: 'email_not_verified' } });
+      await em.flush();
+      throw emailNotVerified();
     }
     await loginThrottle.recordSuccess(email);
     await sessions.makeRoom(em, user.id, client);
@@ -76,19 +91,22 @@ export class UsersService {
     newPassword: string,
     client: ClientInfo,
   ): Promise<TokenPair> {
-    const { passwords, passwordPolicy, sessions } = this.deps;
+    const { passwords, passwordPolicy, sessions, mail } = this.deps;
     const user = await this.findOrFail(userId);
     await this.confirmPassword(user, currentPassword, client);
     passwordPolicy.assertAcceptable(newPassword, user, '/body/new_password');
     const passwordHash = await passwords.hash(newPassword);
-    return this.deps.em.transactional(async (em) => {
+    const tokens = await this.deps.em.transactional(async (em) => {
       await em.nativeUpdate(UserSchema, { id: userId }, { passwordHash, updatedAt: new Date() });
       await sessions.revokeAllOf(em, userId, 'password_changed', sessionId);
       const tokens = await sessions.reissue(em, userId, sessionId);
       recordAudit(em, { event: 'password_changed', userId, client });
+      await mail.passwordChanged(em, user);
       await em.flush();
       return tokens;
     });
+    mail.delivered();
+    return tokens;
   }
 
   async deleteAccount(userId: number, password: string, client: ClientInfo): Promise<void> {
@@ -145,6 +163,8 @@ export async function createAccount(
   { em, passwords, passwordPolicy }: Pick<UsersServiceDeps, 'em' | 'passwords' | 'passwordPolicy'>,
   input: RegisterRequest & { role: Role },
   audit: Omit<AuditEntry, 'userId'>,
+  /** More to write with the audit entry, e.g. the verification mail: one flush, one transaction. */
+  alongside?: (em: EntityManager, user: User) => Promise<void>,
 ): Promise<UserView> {
   const email = normalizeEmail(input.email);
   passwordPolicy.assertAcceptable(input.password, { email, fullName: input.full_name ?? null }, '/body/password');
@@ -165,6 +185,7 @@ export async function createAccount(
     throw error;
   }
   recordAudit(em, { ...audit, userId: user.id });
+  await alongside?.(em, user);
   await em.flush();
   return toUserView(user);
 }
