@@ -8,8 +8,10 @@ import { AccessTokens } from './auth/access-tokens.js';
 import { LoginThrottle, memoryLoginLimiters, type LoginLimiters } from './auth/login-throttle.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { RefreshTokenCodec } from './auth/refresh-tokens.js';
+import { SecretBox } from './auth/secret-box.js';
+import { Totp } from './auth/totp.js';
 import { redisLoginLimiters } from './auth/redis-login-limiters.js';
-import type { Clock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { migrateToLatest, openDatabase, type Orm } from './db/orm.js';
 import { adminHandlers } from './features/admin/admin.handlers.js';
@@ -18,6 +20,8 @@ import { keysHandlers } from './features/keys/keys.handlers.js';
 import { healthHandlers } from './features/health/health.handlers.js';
 import { Readiness } from './features/health/readiness.js';
 import { metricsHandlers } from './features/metrics/metrics.handlers.js';
+import { mfaHandlers } from './features/mfa/mfa.handlers.js';
+import { MfaService } from './features/mfa/mfa.service.js';
 import { sessionsHandlers } from './features/sessions/sessions.handlers.js';
 import { openSessionLookup } from './features/sessions/session-lookup.js';
 import { SessionsService } from './features/sessions/sessions.service.js';
@@ -86,7 +90,18 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     options.loginLimiters ??
       (redis && config.redis ? redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix) : memoryLoginLimiters(config.loginThrottle)),
   );
-  const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle });
+  const clock = options.clock ?? systemClock;
+  const mfa = new MfaService({
+    em: orm.em,
+    passwords,
+    sessions,
+    loginThrottle,
+    totp: new Totp(clock),
+    box: config.mfa.encryptionKey ? new SecretBox(config.mfa.encryptionKey) : undefined,
+    settings: config.mfa,
+    clock,
+  });
+  const users = new UsersService({ em: orm.em, passwords, sessions, loginThrottle, mfa });
   const admin = new AdminService({ em: orm.em, sessions, passwords, loginThrottle });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
 
@@ -98,6 +113,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   const handlers: OperationHandlers = {
     ...usersHandlers(users, tokenResponses),
     ...sessionsHandlers(sessions, tokenResponses),
+    ...mfaHandlers(mfa, tokenResponses),
     ...adminHandlers(admin),
     ...healthHandlers(new Readiness({ orm, redis })),
     ...keysHandlers(config.jwt),
@@ -128,7 +144,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     openapiValidator({
       apiSpec: spec.document,
       validateResponses: config.validateResponses,
-      securityHandlers: { OAuth2PasswordBearer: authenticateBearer(accessTokens, sessions) },
+      securityHandlers: {
+        OAuth2PasswordBearer: authenticateBearer(accessTokens, sessions, config.mfa.requireForAdmins ? (userId) => mfa.hasConfirmedFactor(userId) : undefined),
+      },
       parseBody: bodyParser({
         enableTypes: ['json', 'form'],
         jsonLimit: String(config.bodyLimitBytes),

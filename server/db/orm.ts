@@ -5,6 +5,9 @@ import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { DatabaseConfig } from '../config.js';
 import { AuditEventSchema } from './entities/audit-event.entity.js';
+import { MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
+import { MfaFactorSchema } from './entities/mfa-factor.entity.js';
+import { RecoveryCodeSchema } from './entities/recovery-code.entity.js';
 import { RefreshTokenSchema } from './entities/refresh-token.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
@@ -15,7 +18,7 @@ import { migrationsList } from './migrations/index.js';
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager>;
 export type { EntityManager };
 
-export const entities = [UserSchema, SessionSchema, RefreshTokenSchema, AuditEventSchema];
+export const entities = [UserSchema, SessionSchema, RefreshTokenSchema, AuditEventSchema, MfaFactorSchema, RecoveryCodeSchema, MfaChallengeSchema];
 
 /**
  * Opens the database named by `DATABASE_URL`. The schema is never derived from

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import createClient from 'openapi-fetch';
 import type { components, paths } from '../../generated/openapi.js';
-import { startApp, type RunningApp } from '../../server/app.js';
+import { startApp, type AppOptions, type RunningApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { createRedisNamespace, createTestDatabase, TEST_BACKEND, type TestBackend } from './postgres.js';
@@ -60,7 +60,7 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
  * plus its own Redis key prefix (dropped and deleted by `stop()`).
  * Nothing is mocked: requests go over HTTP through the typed client.
  */
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, string> = {}, options: Pick<AppOptions, 'clock'> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'authapi-test-'));
   const database = onPostgres ? await createTestDatabase() : undefined;
   const redis = onPostgres ? createRedisNamespace() : undefined;
@@ -79,7 +79,7 @@ export async function startTestServer(overrides: Record<string, string> = {}): P
   const logger = createLogger(config.logLevel, sink);
   let running: RunningApp;
   try {
-    running = await startApp(config, { logger });
+    running = await startApp(config, { logger, ...options });
   } catch (error) {
     await cleanUp();
     throw error;

@@ -5,8 +5,9 @@ import { assertAcceptablePassword } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError, accountDisabled, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
+import { AppError, accountDisabled, emailTaken, invalidCredentials, invalidToken, mfaRequired, wrongPassword } from '../../errors.js';
 import { recordAudit, type AuditEntry, type ClientInfo } from '../audit/audit-log.js';
+import type { MfaService } from '../mfa/mfa.service.js';
 import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { assertKeepsAnActiveAdmin } from './last-admin.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
@@ -20,6 +21,7 @@ export interface UsersServiceDeps {
   passwords: PasswordHasher;
   sessions: SessionsService;
   loginThrottle: LoginThrottle;
+  mfa: MfaService;
 }
 
 export class UsersService {
@@ -60,6 +62,13 @@ export class UsersService {
       recordAudit(em, { event: 'login_failed', userId: user.id, client, details: { email, reason: 'account_disabled' } });
       await em.flush();
       throw accountDisabled();
+    }
+    // Last of the checks after the password: no token for a password alone on an account with a second factor.
+    // The account's failure count is not cleared here, or each right password would buy fresh code guesses.
+    if (await this.deps.mfa.hasConfirmedFactor(user.id)) {
+      const mfaToken = await this.deps.mfa.startLogin(em, user.id);
+      await em.flush();
+      throw mfaRequired(mfaToken);
     }
     await loginThrottle.recordSuccess(email);
     const tokens = sessions.start(em, user.id, client);
