@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { payloadOf } from './helpers/tokens.js';
 import { selectRows, runSql } from './helpers/db.js';
+import { runManage } from './helpers/manage.js';
 import { passwordStep, registerWithSecondFactor } from './helpers/mfa-flows.js';
 import { bearer, registerAndLogin, startTestServer, type TestServer } from './helpers/server.js';
 import { codeAt, movableClock } from './helpers/totp.js';
@@ -218,5 +219,75 @@ describe('removal and new recovery codes', () => {
     expect(again.error?.code).toBe('mfa_not_enabled');
     const events = await selectRows(server, 'select event from audit_events where user_id = ? and event = ?', [user.id, 'mfa_disabled']);
     expect(events).toHaveLength(1);
+  });
+});
+
+describe('wrong codes and the login throttle', () => {
+  const throttledClock = movableClock();
+  let throttled: TestServer;
+  beforeAll(async () => {
+    throttled = await startTestServer({ LOGIN_ACCOUNT_MAX_FAILURES: '3', LOGIN_IP_MAX_FAILURES: '10000' }, { clock: throttledClock });
+  });
+  afterAll(() => throttled?.stop());
+
+  it('wrong codes count like wrong passwords: then 429 with Retry-After, even for the right code', async () => {
+    const { email, password, secret } = await registerWithSecondFactor(throttled, throttledClock);
+    const mfaToken = await passwordStep(throttled, email, password);
+    const right = await codeAt(secret, throttledClock);
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 3; i += 1) {
+      const refused = await throttled.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: mfaToken, code: wrong } });
+      expect(refused.error?.code, `attempt ${i + 1}`).toBe('invalid_mfa_code');
+    }
+    const locked = await throttled.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: mfaToken, code: right } });
+    expect(locked.response.status).toBe(429);
+    expect(locked.error?.code).toBe('too_many_login_failures');
+    expect(locked.response.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    // The password step is locked too, and a right password does not reset the count.
+    const first = await throttled.client.POST('/api/v1/users/login', { body: { email, password } });
+    expect(first.response.status).toBe(429);
+  });
+
+  it('a right password does not clear the failures a wrong code made', async () => {
+    const { email, password, secret } = await registerWithSecondFactor(throttled, throttledClock);
+    const right = await codeAt(secret, throttledClock);
+    const wrong = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 3; i += 1) {
+      // A fresh first step before each guess, as an attacker holding the password would do.
+      const refused = await throttled.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: await passwordStep(throttled, email, password), code: wrong } });
+      expect(refused.error?.code).toBe('invalid_mfa_code');
+    }
+    expect((await throttled.client.POST('/api/v1/users/login', { body: { email, password } })).response.status).toBe(429);
+  });
+});
+
+describe('REQUIRE_MFA_FOR_ADMINS=true', () => {
+  const adminClock = movableClock();
+  let strict: TestServer;
+  beforeAll(async () => {
+    strict = await startTestServer({ REQUIRE_MFA_FOR_ADMINS: 'true' }, { clock: adminClock });
+  });
+  afterAll(() => strict?.stop());
+
+  it('an admin without a factor gets 403 mfa_enrolment_required with a hint, set-role warns; after enrolling the admin API answers', async () => {
+    const { email, password, token } = await registerAndLogin(strict);
+    const promoted = await runManage(strict, ['set-role', email, 'admin'], { REQUIRE_MFA_FOR_ADMINS: 'true' });
+    expect(promoted.code).toBe(0);
+    expect(promoted.stderr).toMatch(/REQUIRE_MFA_FOR_ADMINS.*no authenticator app.*authcli mfa enable/);
+    const refused = await strict.client.GET('/api/v1/admin/users', { headers: bearer(token) });
+    expect(refused.response.status).toBe(403);
+    expect(refused.error?.code).toBe('mfa_enrolment_required');
+    expect(refused.error?.detail).toMatch(/mfa\/totp|authcli mfa enable/);
+    // Their own account's operations still work, so they can enrol.
+    const enrolled = await strict.client.POST('/api/v1/users/me/mfa/totp', { headers: bearer(token), body: { password } });
+    await strict.client.POST('/api/v1/users/me/mfa/totp/confirm', { headers: bearer(token), body: { code: await codeAt(enrolled.data?.secret ?? '', adminClock) } });
+    expect((await strict.client.GET('/api/v1/admin/users', { headers: bearer(token) })).response.status).toBe(200);
+    const again = await runManage(strict, ['set-role', email, 'admin'], { REQUIRE_MFA_FOR_ADMINS: 'true' });
+    expect(again.stderr).toBe('');
+  });
+
+  it('a member still gets 403 forbidden, not the enrolment hint', async () => {
+    const { token } = await registerAndLogin(strict);
+    expect((await strict.client.GET('/api/v1/admin/users', { headers: bearer(token) })).error?.code).toBe('forbidden');
   });
 });

@@ -1,5 +1,6 @@
 import type { components } from '../../generated/openapi.js';
 import { loadConfig, loadDotEnv } from '../config.js';
+import { MfaFactorSchema } from '../db/entities/mfa-factor.entity.js';
 import { UserSchema } from '../db/entities/user.entity.js';
 import { migrateToLatest, openDatabase } from '../db/orm.js';
 import { recordAudit } from '../features/audit/audit-log.js';
@@ -36,6 +37,11 @@ export async function setRole(email: string, role: Role): Promise<number> {
       await em.flush();
     }
     console.log(`${user.email} is now ${role}.`);
+    if (role === 'admin' && config.mfa.requireForAdmins && (await em.count(MfaFactorSchema, { user: user.id, confirmedAt: { $ne: null } })) === 0) {
+      console.error(
+        `warning: REQUIRE_MFA_FOR_ADMINS is on and ${user.email} has no authenticator app: admin operations answer 403 mfa_enrolment_required until they add one (authcli mfa enable).`,
+      );
+    }
     return 0;
   } finally {
     await orm.close();

@@ -19,6 +19,8 @@ export const onPostgres = TEST_BACKEND === 'postgres';
 
 /** Long enough for production rules; used only by tests, which also sign attack tokens with it. */
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+/** 32 bytes, base64: what production needs in MFA_ENCRYPTION_KEY while MFA_ENABLED=true (the default). */
+export const TEST_MFA_KEY = Buffer.alloc(32, 'test-mfa-key').toString('base64');
 
 export interface TestServer {
   url: string;
