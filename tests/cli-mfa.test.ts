@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cliLogin, createCliSandbox, EXIT, parseJson, type CliSandbox } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { AUTHCLI_BIN, cliLogin, createCliSandbox, EXIT, parseJson, shellCommand, type CliSandbox } from './helpers/cli.js';
 import { payloadOf } from './helpers/tokens.js';
 import { GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
 import { codeAt, movableClock } from './helpers/totp.js';
@@ -58,6 +59,47 @@ describe('authcli mfa', () => {
     expect(confirmed.stdout.match(/^ {2}[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}$/gm)).toHaveLength(10);
     const status = await cli.run(['mfa', 'status', '--json']);
     expect(parseJson(status.stdout)).toEqual({ totp: 'enabled', recovery_codes_remaining: 10 });
+  });
+
+  it('enable on a terminal: the QR code and secret, then it asks for a code (not echoed) and prints the recovery codes', async () => {
+    const cli = sandbox();
+    const { email } = await registerAccount(server);
+    await cliLogin(cli, email);
+    let typedCode = '';
+    // Under a pseudo-terminal; the code is computed from the secret the command has just printed, as a person would.
+    const result = await new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn('script', ['--quiet', '--return', '--flush', '--command', shellCommand([process.execPath, AUTHCLI_BIN, 'mfa', 'enable']), '/dev/null'], { env: cli.env });
+      let output = '';
+      let answered = 0;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        output += chunk;
+        const pending = output.slice(answered);
+        if (/Password: $/.test(pending)) {
+          answered = output.length;
+          child.stdin.write(`${GOOD_PASSWORD}\r`);
+        } else if (/recovery code\): $/.test(pending)) {
+          answered = output.length;
+          // eslint-disable-next-line no-control-regex -- the bold label under a terminal
+          const secret = /secret:(?:\u001b\[[0-9;]*m)?\s+([A-Z2-7 ]+)\r?\n/.exec(output)?.[1]?.replaceAll(' ', '') ?? '';
+          void codeAt(secret, clock).then((code) => {
+            typedCode = code;
+            child.stdin.write(`${code}\r`);
+          });
+        }
+      });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      });
+    });
+    expect(result.code, result.output).toBe(EXIT.ok);
+    expect(result.output).toMatch(/[█▀▄]{7}/);
+    expect(typedCode).toMatch(/^\d{6}$/);
+    expect(result.output).not.toContain(typedCode);
+    expect(result.output.match(/[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}/g)).toHaveLength(10);
+    clock.advance(30);
   });
 
   it('login asks for the code: --code logs in with amr pwd+otp; the same code again and a code from two steps ago are refused', async () => {
