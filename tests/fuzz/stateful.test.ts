@@ -418,6 +418,46 @@ class EnableMfa implements Command {
   toString = () => `enableMfa(access #${this.token})`;
 }
 
+/** New recovery codes, or the app removed: both need the password and a fresh code; removal ends the other sessions. */
+class ChangeMfa implements Command {
+  constructor(
+    readonly token: number,
+    readonly action: 'regenerate' | 'remove',
+  ) {}
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    const { text, session } = pick(m.access, this.token);
+    const account = session.account;
+    const factor = account.factor;
+    if (factor && factor.lastStep !== null && factor.lastStep >= step()) clock.advance(30);
+    const body = { password: account.password, code: factor ? await codeAt(factor.secret, clock) : '123456' };
+    const { data, response } =
+      this.action === 'regenerate'
+        ? await r.server.client.POST('/api/v1/users/me/mfa/recovery-codes', { headers: bearer(text), body })
+        : await r.server.client.DELETE('/api/v1/users/me/mfa/totp', { headers: bearer(text), body });
+    if (!works(session)) return void expect(response.status).toBe(401);
+    if (!factor) {
+      expect(response.status).toBe(409);
+      return void saw(`${this.action} without a factor refused`);
+    }
+    const failures = m.failures.get(account.email) ?? 0;
+    if (failures >= 5) return void expect(response.status).toBe(429);
+    factor.lastStep = step();
+    m.failures.delete(account.email);
+    if (this.action === 'regenerate') {
+      expect(response.status).toBe(200);
+      factor.recovery = data?.recovery_codes ?? [];
+      for (const code of factor.recovery) secrets.add(code);
+      return void saw('recovery codes replaced');
+    }
+    expect(response.status).toBe(204);
+    delete account.factor;
+    endSessions(m, (s) => s.account === account && s !== session);
+    saw('an authenticator app removed');
+  }
+  toString = () => `changeMfa(access #${this.token}, ${this.action})`;
+}
+
 type MfaUse = 'code' | 'recovery' | 'wrong' | 'replay' | 'other account' | 'as bearer' | 'expired';
 
 /** Login's second step with an mfa_token of the model, used rightly or not. */
@@ -525,6 +565,7 @@ const commands = [
   fc.tuple(index, index).map(([token, session]) => new RevokeSession(token, session)),
   index.map((token) => new ReplayLate(token)),
   index.map((token) => new EnableMfa(token)),
+  fc.tuple(index, fc.constantFrom<'regenerate' | 'remove'>('regenerate', 'remove')).map(([token, action]) => new ChangeMfa(token, action)),
   fc
     .tuple(index, fc.constantFrom<MfaUse>('code', 'code', 'recovery', 'wrong', 'replay', 'other account', 'as bearer', 'expired'))
     .map(([token, use]) => new MfaLogin(token, use)),
@@ -541,7 +582,7 @@ describe('tokens work exactly while the model says they must', () => {
           // Every sequence starts with two accounts, each logged in once, and one refresh, for the commands to act on.
           const model: Model = { accounts: [], sessions: [], access: [], refresh: [], failures: new Map(), mfaTokens: [] };
           const real = { server, root };
-          // The third account has an authenticator app and one pending second step.
+          // The third account has an authenticator app and one pending second step; the second has an app too.
           for (const command of [
             new Register(undefined),
             new Register(undefined),
@@ -552,6 +593,8 @@ describe('tokens work exactly while the model says they must', () => {
             new Login(2, true),
             new EnableMfa(3),
             new Login(2, true),
+            // A second account with an app, whose codes the first one's second step must refuse.
+            new EnableMfa(1),
           ]) {
             await command.run(model, real);
           }
@@ -573,6 +616,8 @@ describe('tokens work exactly while the model says they must', () => {
       'a replay inside the grace window',
       'a replay after the grace window',
       'login asked for a second factor',
+      'recovery codes replaced',
+      'an authenticator app removed',
       'a login finished with a code',
       'a login finished with a recovery code',
       'a spent mfa_token refused',
