@@ -291,3 +291,26 @@ describe('REQUIRE_MFA_FOR_ADMINS=true', () => {
     expect((await strict.client.GET('/api/v1/admin/users', { headers: bearer(token) })).error?.code).toBe('forbidden');
   });
 });
+
+describe('order and settings', () => {
+  it('a deactivated account with an app hears account_disabled at the password step, before mfa_required', async () => {
+    const { email, password, user } = await registerWithSecondFactor(server, clock);
+    await runSql(server, 'update users set is_active = ? where id = ?', [false, user.id]);
+    const refused = await server.client.POST('/api/v1/users/login', { body: { email, password } });
+    expect(refused.response.status).toBe(403);
+    expect(refused.error?.code).toBe('account_disabled');
+    expect(refused.error?.mfa_token).toBeUndefined();
+  });
+
+  it('MFA_ENABLED=false refuses new enrolments with 403 mfa_disabled', async () => {
+    const off = await startTestServer({ MFA_ENABLED: 'false' });
+    try {
+      const { token, password } = await registerAndLogin(off);
+      const refused = await off.client.POST('/api/v1/users/me/mfa/totp', { headers: bearer(token), body: { password } });
+      expect(refused.response.status).toBe(403);
+      expect(refused.error?.code).toBe('mfa_disabled');
+    } finally {
+      await off.stop();
+    }
+  });
+});
