@@ -5,7 +5,14 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const withServices = Boolean(process.env.TEST_DATABASE_URL && process.env.TEST_REDIS_URL);
 // Files that only make sense against the real services; without them they
 // still load (in the sqlite project) and report themselves as skipped.
-const servicesOnly = ['tests/postgres-redis.test.ts', 'tests/multi-instance.test.ts', 'tests/multi-instance-keys.test.ts', 'tests/redis-down.test.ts', 'tests/mail-multi-instance.test.ts'];
+const servicesOnly = [
+  'tests/postgres-redis.test.ts',
+  'tests/multi-instance.test.ts',
+  'tests/multi-instance-keys.test.ts',
+  'tests/redis-down.test.ts',
+  'tests/mail-multi-instance.test.ts',
+  'tests/mfa-instances.test.ts',
+];
 
 export default defineConfig({
   test: {

@@ -104,6 +104,7 @@ async function phase(title: string, instances: number, database: (dir: string) =
       NODE_ENV: 'production',
       HOST: '127.0.0.1',
       JWT_SECRET: randomBytes(48).toString('base64'),
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       BCRYPT_ROUNDS,
       // Every request comes from 127.0.0.1: the per-address limit would otherwise
       // turn the failing logins into 429s for everyone. The per-account limit stays.

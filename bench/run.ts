@@ -173,6 +173,7 @@ async function startRealServer(label: string, env: NodeJS.ProcessEnv, options: B
       HOST: '127.0.0.1',
       PORT: String(port),
       JWT_SECRET: options.secret,
+      MFA_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
       BCRYPT_ROUNDS: String(BCRYPT_ROUNDS),
       // The register scenario sends thousands of registrations from 127.0.0.1.
       REGISTER_IP_LIMIT: '1000000',

@@ -15,6 +15,7 @@ import { addDeleteAccountCommand } from './commands/delete-account.js';
 import { addLoginCommand } from './commands/login.js';
 import { addLogoutCommand } from './commands/logout.js';
 import { addMeCommand } from './commands/me.js';
+import { addMfaCommands } from './commands/mfa.js';
 import { addPasswdCommand } from './commands/passwd.js';
 import { addProfileCommand } from './commands/profile.js';
 import { addRegisterCommand } from './commands/register.js';
@@ -33,7 +34,7 @@ import { readVersion } from './version.js';
  */
 function buildProgram(version: string): Program {
   const program = createProgram(version);
-  for (const add of [addRegisterCommand, addLoginCommand, addMeCommand, addTokenCommand, addLogoutCommand, addPasswdCommand, addProfileCommand, addSessionsCommand, addDeleteAccountCommand, addAccountMailCommands]) {
+  for (const add of [addRegisterCommand, addLoginCommand, addMeCommand, addTokenCommand, addLogoutCommand, addPasswdCommand, addProfileCommand, addSessionsCommand, addMfaCommands, addDeleteAccountCommand, addAccountMailCommands]) {
     add(program);
   }
   const admin = addAdminGroup(program);

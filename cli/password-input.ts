@@ -50,6 +50,22 @@ export async function readPasswordChange(fromStdin: boolean): Promise<{ current:
   return { current, replacement };
 }
 
+/**
+ * A code from the authenticator app or a recovery code: the flag when given (for scripts), else asked on the
+ * terminal without echo. `flags` names the script's way in, shown when there is no terminal.
+ */
+export async function readSecondFactor(given: { code?: string; recoveryCode?: string }, flags: string): Promise<{ code: string } | { recovery_code: string }> {
+  if (given.code !== undefined && given.recoveryCode !== undefined) throw usageError('give --code or --recovery-code, not both');
+  if (given.code !== undefined) return { code: given.code.trim() };
+  if (given.recoveryCode !== undefined) return { recovery_code: given.recoveryCode.trim() };
+  if (!process.stdin.isTTY) {
+    throw usageError('this needs a code from your authenticator app, and there is no terminal to ask on', [`Pass it as ${flags}.`]);
+  }
+  const typed = (await promptHidden('Code from your authenticator app (or a recovery code): ')).trim();
+  if (typed === '') throw usageError('no code was typed');
+  return /^\d{6}$/.test(typed) ? { code: typed } : { recovery_code: typed };
+}
+
 function assertTerminal(example: string): void {
   if (process.stdin.isTTY) return;
   throw usageError('no terminal to ask for the password on, and --password-stdin was not given', [

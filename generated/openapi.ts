@@ -46,8 +46,42 @@ export interface paths {
          *     email give the same answer in the same time. Only once the password
          *     is proven right does a deactivated account learn that it is
          *     deactivated (403 `account_disabled`).
+         *
+         *     An account with an authenticator app (see `POST /api/v1/users/me/mfa/totp`) gets no token for its
+         *     password alone: the right password answers 401 `mfa_required` carrying an `mfa_token`, to be sent with a
+         *     code to `POST /api/v1/users/login/mfa`. A client that knows only this operation therefore sees a clear
+         *     problem and never holds a token that skipped the second factor. Swagger UI's *Authorize* works for
+         *     accounts without one.
          */
         post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/login/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a login with a second factor
+         * @description The second step of logging in to an account protected by an authenticator app. `POST /api/v1/users/login`
+         *     answered 401 `mfa_required` with an `mfa_token`; send it back here with the app's current six-digit `code`,
+         *     or with one of the account's `recovery_code`s, for the usual token pair (cookie mode works as at login).
+         *
+         *     The `mfa_token` is opaque, lives 5 minutes, belongs to the one account whose password was proven, and is
+         *     spent by the first successful use; it is not an access token and is refused as one. A code works in its
+         *     30-second step and one step either side, and each step's code only once (a replay is 401
+         *     `invalid_mfa_code`). Wrong codes count as failed logins of the account and of the address, like wrong
+         *     passwords: too many give 429 with `Retry-After`. A recovery code works once.
+         */
+        post: operations["loginWithSecondFactor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -311,6 +345,96 @@ export interface paths {
         head?: never;
         /** Change the caller's profile */
         patch: operations["updateCurrentUser"];
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether the caller's account has a second factor */
+        get: operations["getMySecondFactor"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start adding an authenticator app (TOTP)
+         * @description Needs the account's password. Answers a new secret (RFC 6238: SHA-1, 6 digits, 30-second steps, 160 bits),
+         *     its `otpauth://` URI (issuer `MFA_ISSUER`, label the email) and the same URI as an SVG QR code. The secret
+         *     is shown this once and stored encrypted. The factor stays *pending*, and logins are unchanged, until
+         *     `POST /api/v1/users/me/mfa/totp/confirm` proves the app has it; starting again replaces a pending secret.
+         *     403 `mfa_disabled` when the server has `MFA_ENABLED=false`.
+         */
+        post: operations["enrolTotp"];
+        /**
+         * Remove the authenticator app
+         * @description Needs the password and a current `code` from the app, or a `recovery_code`. The factor and its recovery
+         *     codes are deleted, every other session of the account ends, and logins ask for the password alone again.
+         *     Wrong codes count as failed logins (429 after too many).
+         */
+        delete: operations["removeTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Prove the authenticator app has the secret, turning the factor on
+         * @description With a current `code` from the app, the pending factor becomes the account's second factor: from now on a
+         *     login needs a code too. Every other session of the account ends. Answers ten single-use recovery codes,
+         *     shown this once (only their hashes are kept): store them somewhere safe.
+         */
+        post: operations["confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mfa/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace the recovery codes
+         * @description Needs the password and a current `code` (or a `recovery_code`). Answers ten new codes; every earlier one
+         *     stops working. Wrong codes count as failed logins (429 after too many).
+         */
+        post: operations["regenerateRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/admin/users": {
@@ -680,6 +804,59 @@ export interface components {
         AdminSetPasswordRequest: {
             password: components["schemas"]["NewPassword"];
         };
+        /**
+         * @description The six digits the authenticator app shows now.
+         * @example 123456
+         */
+        TotpCode: string;
+        /**
+         * @description One of the account's recovery codes, e.g. `k7qm-3xwd-9fhe-2tbn`; case, spaces and dashes do not matter.
+         * @example k7qm-3xwd-9fhe-2tbn
+         */
+        RecoveryCode: string;
+        /** @description The `mfa_token` of a login's 401 `mfa_required` answer. */
+        MfaToken: string;
+        MfaLoginRequest: {
+            mfa_token: components["schemas"]["MfaToken"];
+            code: components["schemas"]["TotpCode"];
+        } | {
+            mfa_token: components["schemas"]["MfaToken"];
+            recovery_code: components["schemas"]["RecoveryCode"];
+        };
+        MfaEnrolRequest: {
+            password: string;
+        };
+        TotpConfirmRequest: {
+            code: components["schemas"]["TotpCode"];
+        };
+        /** @description The password, and a current code from the app or a recovery code. */
+        MfaProofRequest: {
+            password: string;
+            code: components["schemas"]["TotpCode"];
+        } | {
+            password: string;
+            recovery_code: components["schemas"]["RecoveryCode"];
+        };
+        TotpEnrolment: {
+            /** @description The shared secret in base32, for typing into an app by hand. Shown this once. */
+            secret: string;
+            /** @description `otpauth://totp/<issuer>:<email>?secret=…&issuer=…` (the defaults SHA-1, 6 digits, 30 s, which every app assumes). */
+            otpauth_uri: string;
+            /** @description The `otpauth_uri` as a QR code, an SVG document to show the user. */
+            qr_svg: string;
+        };
+        RecoveryCodes: {
+            /** @description Ten codes, each usable once instead of a code from the app. Shown this once. */
+            recovery_codes: string[];
+        };
+        MfaStatus: {
+            /**
+             * @description `pending`: enrolment started but not confirmed; logins need a code only when `enabled`.
+             * @enum {string}
+             */
+            totp: "none" | "pending" | "enabled";
+            recovery_codes_remaining: number;
+        };
         TokenResponse: {
             /**
              * @description Opaque; send it to `POST /api/v1/users/refresh` for a new pair.
@@ -687,7 +864,11 @@ export interface components {
              *     (`X-Token-Transport: cookie`), where it is only in the `HttpOnly` cookie.
              */
             refresh_token?: string;
-            /** @description A JWT to send as `Authorization: Bearer <access_token>`. */
+            /**
+             * @description A JWT to send as `Authorization: Bearer <access_token>`. Its `amr` claim (RFC 8176) says how the
+             *     session was authenticated: `["pwd"]`, or `["pwd","otp"]` after a second factor, so a resource server
+             *     can require the second factor.
+             */
             access_token: string;
             /** @enum {string} */
             token_type: "bearer";
@@ -744,7 +925,7 @@ export interface components {
             total: number;
         };
         /** @enum {string} */
-        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked" | "session_limit_reached" | "password_reset_requested" | "password_reset" | "email_verification_sent" | "email_verified" | "email_change_requested" | "email_changed" | "email_verification_set" | "mail_throttled";
+        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked" | "session_limit_reached" | "password_reset_requested" | "password_reset" | "email_verification_sent" | "email_verified" | "email_change_requested" | "email_changed" | "email_verification_set" | "mail_throttled" | "mfa_enrolment_started" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated";
         AuditEvent: {
             id: number;
             /** Format: date-time */
@@ -855,6 +1036,10 @@ export interface components {
          *       `Content-Encoding` says. Well-formed JSON of the wrong type (`null`, `1`) is `validation_failed`.
          *     - `duplicate_authorization` (400): more than one `Authorization` header; which one is meant is unknowable.
          *     - `invalid_credentials` (401): wrong email or password, one answer for both.
+         *     - `mfa_required` (401): the password is right but the account needs a code from its authenticator app;
+         *       the problem's `mfa_token` goes with the code to `POST /api/v1/users/login/mfa`.
+         *     - `invalid_mfa_token` (401): the `mfa_token` is unknown, expired or already used; log in again.
+         *     - `invalid_mfa_code` (401 at login, 403 on the caller's own account): the code or recovery code is refused.
          *     - `not_authenticated` (401): the operation needs a bearer token and none was sent (another scheme, such as
          *       `Basic`, counts as none).
          *     - `invalid_token` (401): the bearer token was refused (expired, forged, session ended).
@@ -864,6 +1049,11 @@ export interface components {
          *     - `csrf_rejected` (403): a cookie-mode request from an origin that is not allowed.
          *     - `wrong_password` (403): the password confirming a change is not correct.
          *     - `account_disabled` (403): the password is right but an admin has deactivated the account.
+         *     - `mfa_enrolment_required` (403): `REQUIRE_MFA_FOR_ADMINS` is on and this admin has no authenticator app;
+         *       enrol one (`POST /api/v1/users/me/mfa/totp`, or `authcli mfa enable`) first.
+         *     - `mfa_disabled` (403): this server does not offer authenticator apps (`MFA_ENABLED=false`).
+         *     - `mfa_already_enabled`, `mfa_not_pending`, `mfa_not_enabled` (409): the account's second factor is not in
+         *       the state the operation needs.
          *     - `not_found` (404): no operation at this path.
          *     - `user_not_found` (404), `session_not_found` (404): no such account or session of the caller.
          *     - `method_not_allowed` (405): the path does not take that method (`Allow` lists those it does).
@@ -889,7 +1079,7 @@ export interface components {
          * @example validation_failed
          * @enum {string}
          */
-        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "too_many_registrations" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected" | "invalid_reset_token" | "invalid_verification_token" | "email_not_verified" | "email_already_verified" | "too_many_mail_requests" | "mail_disabled";
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "too_many_registrations" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected" | "invalid_reset_token" | "invalid_verification_token" | "email_not_verified" | "email_already_verified" | "too_many_mail_requests" | "mail_disabled" | "mfa_required" | "invalid_mfa_token" | "invalid_mfa_code" | "mfa_enrolment_required" | "mfa_disabled" | "mfa_already_enabled" | "mfa_not_pending" | "mfa_not_enabled";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -900,6 +1090,11 @@ export interface components {
             code: components["schemas"]["ProblemCode"];
             errors?: components["schemas"]["FieldError"][];
             feedback?: components["schemas"]["PasswordFeedback"];
+            /**
+             * @description Only with `mfa_required`: an opaque token for `POST /api/v1/users/login/mfa`, valid 5 minutes, for
+             *     one successful use, for this account only. It is not an access token and is refused as one.
+             */
+            mfa_token?: string;
         };
         /**
          * @description With `weak_password` only: zxcvbn-ts's verdict on the password. `warning` and `suggestions` are
@@ -995,13 +1190,71 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The email and password do not match an account. */
-        InvalidCredentials: {
+        /**
+         * @description `invalid_credentials`: the email and password do not match an account.
+         *     `mfa_required`: the password is right and the account has an authenticator app. No token is issued: the
+         *     problem carries an `mfa_token` to send with a code to `POST /api/v1/users/login/mfa` within 5 minutes.
+         *     A client that only knows the password flow sees a 401 problem and never an access token.
+         */
+        LoginUnauthorized: {
+            headers: {
+                /** @description `Bearer realm="authapi"`. */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `invalid_mfa_token`: the `mfa_token` is unknown, expired (5 minutes), already used, or its account is gone;
+         *     log in again. `invalid_mfa_code`: the code is wrong, outside the current step ±1, already used in its step,
+         *     or the recovery code is unknown or spent; the `mfa_token` stays usable until it expires.
+         */
+        SecondFactorRefused: {
+            headers: {
+                /** @description `Bearer realm="authapi"`. */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `wrong_password`: the password is not correct; `invalid_mfa_code`: the code or recovery code is refused (as
+         *     at login); `mfa_disabled`: this server does not offer authenticator apps (`MFA_ENABLED=false`). Nothing
+         *     changed.
+         */
+        MfaForbidden: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `mfa_already_enabled`: the account already has an authenticator app (remove it first);
+         *     `mfa_not_pending`: there is no enrolment to confirm; `mfa_not_enabled`: the account has no authenticator app.
+         */
+        MfaConflict: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description Ten new recovery codes; any earlier ones stop working. */
+        RecoveryCodesIssued: {
+            headers: {
+                /** @description Always `no-store`; the codes must not be cached. */
+                "Cache-Control"?: "no-store";
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["RecoveryCodes"];
             };
         };
         /** @description The bearer token is missing, invalid or expired. */
@@ -1068,7 +1321,11 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The account's role does not allow this operation. */
+        /**
+         * @description `forbidden`: the account's role does not allow this operation. `mfa_enrolment_required`: the server has
+         *     `REQUIRE_MFA_FOR_ADMINS=true` and this admin has no authenticator app yet; enrol one first
+         *     (`POST /api/v1/users/me/mfa/totp`, or `authcli mfa enable`).
+         */
         Forbidden: {
             headers: {
                 [name: string]: unknown;
@@ -1302,7 +1559,42 @@ export interface operations {
         responses: {
             200: components["responses"]["TokensIssued"];
             400: components["responses"]["BadRequest"];
-            401: components["responses"]["InvalidCredentials"];
+            401: components["responses"]["LoginUnauthorized"];
+            403: components["responses"]["LoginForbidden"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    loginWithSecondFactor: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description `cookie` switches this request to cookie mode, for browser apps: the refresh token travels only in an
+                 *     `HttpOnly; Secure; SameSite=Strict` cookie (`authapi_refresh`, scoped to the refresh and logout paths) that
+                 *     JavaScript cannot read, and is left out of the JSON body. Opt-in per request, so JSON clients (the
+                 *     tutorial's) are unchanged. Being a custom header, it also cannot be sent by a cross-site form, and a
+                 *     cross-origin `fetch` with it needs a preflight that only `CORS_ORIGINS` pass; the request's `Origin` must
+                 *     be this server's own or listed in `CORS_ORIGINS` (else 403 `csrf_rejected`).
+                 */
+                "X-Token-Transport"?: components["parameters"]["TokenTransport"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaLoginRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["TokensIssued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["SecondFactorRefused"];
             403: components["responses"]["LoginForbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
@@ -1657,7 +1949,6 @@ export interface operations {
             422: components["responses"]["ValidationFailed"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateCurrentUser: {
@@ -1688,6 +1979,145 @@ export interface operations {
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["ValidationFailed"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    getMySecondFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The state of the account's authenticator app and how many recovery codes are left. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MfaStatus"];
+                };
+            };
+            400: components["responses"]["DuplicateAuthorization"];
+            401: components["responses"]["Unauthorized"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    enrolTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaEnrolRequest"];
+            };
+        };
+        responses: {
+            /** @description The pending factor's secret, URI and QR code. */
+            201: {
+                headers: {
+                    /** @description Always `no-store`; the secret must not be cached. */
+                    "Cache-Control"?: "no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpEnrolment"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaForbidden"];
+            409: components["responses"]["MfaConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    removeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaProofRequest"];
+            };
+        };
+        responses: {
+            /** @description The factor is removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaForbidden"];
+            409: components["responses"]["MfaConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirmRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["RecoveryCodesIssued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaForbidden"];
+            409: components["responses"]["MfaConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+        };
+    };
+    regenerateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MfaProofRequest"];
+            };
+        };
+        responses: {
+            200: components["responses"]["RecoveryCodesIssued"];
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["MfaForbidden"];
+            409: components["responses"]["MfaConflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["ValidationFailed"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listUsers: {
@@ -2089,15 +2519,17 @@ type ReadonlyArray<T> = [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const pathsApiV1UsersLogoutPostParametersQueryScopeValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/users/logout"]["post"]["parameters"]["query"]["scope"]> = ["current", "others", "all"];
+export const pathsApiV1UsersMeMfaTotpPostResponses201HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/api/v1/users/me/mfa/totp"]["post"]["responses"]["201"]["headers"]["Cache-Control"]> = ["no-store"];
 export const pathsReadyzGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["no-store"];
 export const pathsReadyzGetResponses503HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/readyz"]["get"]["responses"]["503"]["headers"]["Cache-Control"]> = ["no-store"];
 export const pathsWellKnownJwksJsonGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/jwks.json"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
 export const pathsWellKnownOauthAuthorizationServerGetResponses200HeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<paths>["/.well-known/oauth-authorization-server"]["get"]["responses"]["200"]["headers"]["Cache-Control"]> = ["public, max-age=300"];
 export const passwordGrantFormGrant_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PasswordGrantForm"]["grant_type"]> = ["password"];
 export const mailAcceptedStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MailAccepted"]["status"]> = ["accepted"];
+export const mfaStatusTotpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MfaStatus"]["totp"]> = ["none", "pending", "enabled"];
 export const tokenResponseToken_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenResponse"]["token_type"]> = ["bearer"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["member", "admin"];
-export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked", "session_limit_reached", "password_reset_requested", "password_reset", "email_verification_sent", "email_verified", "email_change_requested", "email_changed", "email_verification_set", "mail_throttled"];
+export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked", "session_limit_reached", "password_reset_requested", "password_reset", "email_verification_sent", "email_verified", "email_change_requested", "email_changed", "email_verification_set", "mail_throttled", "mfa_enrolment_started", "mfa_enabled", "mfa_disabled", "mfa_failed", "recovery_code_used", "recovery_codes_regenerated"];
 export const jsonWebKeyKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["kty"]> = ["EC", "RSA"];
 export const jsonWebKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["alg"]> = ["ES256", "RS256"];
 export const jsonWebKeyUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["use"]> = ["sig"];
@@ -2110,7 +2542,8 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "too_many_registrations", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected", "invalid_reset_token", "invalid_verification_token", "email_not_verified", "email_already_verified", "too_many_mail_requests", "mail_disabled"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "too_many_registrations", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected", "invalid_reset_token", "invalid_verification_token", "email_not_verified", "email_already_verified", "too_many_mail_requests", "mail_disabled", "mfa_required", "invalid_mfa_token", "invalid_mfa_code", "mfa_enrolment_required", "mfa_disabled", "mfa_already_enabled", "mfa_not_pending", "mfa_not_enabled"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
 export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];
+export const componentsResponsesRecoveryCodesIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["RecoveryCodesIssued"]["headers"]["Cache-Control"]> = ["no-store"];
 export const componentsParametersTokenTransportValues: ReadonlyArray<FlattenedDeepRequired<components>["parameters"]["TokenTransport"]> = ["cookie"];

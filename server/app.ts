@@ -9,6 +9,8 @@ import { LoginThrottle, memoryLoginLimiters, type LoginLimiters } from './auth/l
 import { PasswordPolicy } from './auth/password-policy.js';
 import { PasswordHasher } from './auth/passwords.js';
 import { RefreshTokenCodec } from './auth/refresh-tokens.js';
+import { SecretBox } from './auth/secret-box.js';
+import { Totp } from './auth/totp.js';
 import { redisLoginLimiters } from './auth/redis-login-limiters.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -22,6 +24,8 @@ import { keysHandlers } from './features/keys/keys.handlers.js';
 import { healthHandlers } from './features/health/health.handlers.js';
 import { Readiness } from './features/health/readiness.js';
 import { metricsHandlers } from './features/metrics/metrics.handlers.js';
+import { mfaHandlers } from './features/mfa/mfa.handlers.js';
+import { MfaService } from './features/mfa/mfa.service.js';
 import { sessionsHandlers } from './features/sessions/sessions.handlers.js';
 import { SessionsService } from './features/sessions/sessions.service.js';
 import { usersHandlers } from './features/users/users.handlers.js';
@@ -94,8 +98,18 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       (redis && config.redis ? redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix) : memoryLoginLimiters(config.loginThrottle)),
   );
   const passwordPolicy = new PasswordPolicy(config.passwordMinScore);
-  const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
   const clock = options.clock ?? systemClock;
+  const mfa = new MfaService({
+    em: orm.em,
+    passwords,
+    sessions,
+    loginThrottle,
+    totp: new Totp(clock),
+    box: config.mfa.encryptionKey ? new SecretBox(config.mfa.encryptionKey) : undefined,
+    settings: config.mfa,
+    clock,
+  });
+  const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
   const transport = createMailTransport(config.mail);
   let sender: MailSender | undefined;
   const mail = new AccountMail({
@@ -119,7 +133,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       takeResetRequest: (em, row) => mail.takeResetRequest(em, row),
     });
   }
-  const users = new UsersService({ em: orm.em, passwords, passwordPolicy, sessions, loginThrottle, mail, requireVerifiedEmail: config.requireVerifiedEmail });
+  const users = new UsersService({ em: orm.em, passwords, passwordPolicy, sessions, loginThrottle, mail, mfa, requireVerifiedEmail: config.requireVerifiedEmail });
   const admin = new AdminService({ em: orm.em, sessions, passwords, passwordPolicy, loginThrottle, mail });
 
   const tokenResponses = new TokenResponses({
@@ -131,6 +145,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     ...usersHandlers(users, tokenResponses),
     ...accountMailHandlers(mail, tokenResponses),
     ...sessionsHandlers(sessions, tokenResponses),
+    ...mfaHandlers(mfa, tokenResponses),
     ...adminHandlers(admin),
     ...healthHandlers(new Readiness({ orm, redis })),
     ...keysHandlers(config.jwt),
@@ -161,7 +176,9 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     openapiValidator({
       apiSpec: spec.document,
       validateResponses: config.validateResponses,
-      securityHandlers: { OAuth2PasswordBearer: authenticateBearer(accessTokens, sessions) },
+      securityHandlers: {
+        OAuth2PasswordBearer: authenticateBearer(accessTokens, sessions, config.mfa.requireForAdmins ? (userId) => mfa.hasConfirmedFactor(userId) : undefined),
+      },
       parseBody: bodyParser({
         enableTypes: ['json', 'form'],
         jsonLimit: String(config.bodyLimitBytes),

@@ -19,12 +19,21 @@ export class AppError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly feedback: PasswordFeedback | undefined;
   readonly headers: Record<string, string>;
+  /** Members the contract adds to this problem (`mfa_token` of `mfa_required`). */
+  readonly extensions: Pick<Problem, 'mfa_token'>;
 
   constructor(
     status: number,
     code: ProblemCode,
     detail: string,
-    options: { title?: string; errors?: FieldError[]; feedback?: PasswordFeedback; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      title?: string;
+      errors?: FieldError[];
+      feedback?: PasswordFeedback;
+      headers?: Record<string, string>;
+      extensions?: Pick<Problem, 'mfa_token'>;
+      cause?: unknown;
+    } = {},
   ) {
     super(detail, { cause: options.cause });
     this.name = 'AppError';
@@ -33,6 +42,7 @@ export class AppError extends Error {
     this.title = options.title ?? STATUS_TITLES[status] ?? 'Error';
     this.errors = options.errors;
     this.feedback = options.feedback;
+    this.extensions = options.extensions ?? {};
     // RFC 9110 §15.5.2: every 401 carries a challenge (login and refresh refusals had none; tests/fuzz).
     this.headers = status === 401 ? { 'WWW-Authenticate': bearerChallenge(), ...options.headers } : (options.headers ?? {});
   }
@@ -47,7 +57,7 @@ export class AppError extends Error {
     };
     if (this.errors) problem.errors = this.errors;
     if (this.feedback) problem.feedback = this.feedback;
-    return problem;
+    return { ...problem, ...this.extensions };
   }
 }
 
@@ -153,6 +163,42 @@ export function wrongPassword(): AppError {
 /** Only after the password is proven right: before that, a deactivated account gets invalidCredentials like any other. */
 export function accountDisabled(): AppError {
   return new AppError(403, 'account_disabled', 'This account is deactivated.');
+}
+
+/** The password is proven; the account's second factor is still to come (login's first step). */
+export function mfaRequired(mfaToken: string): AppError {
+  return new AppError(401, 'mfa_required', 'This account needs a code from its authenticator app. Send it with the mfa_token to /api/v1/users/login/mfa.', {
+    extensions: { mfa_token: mfaToken },
+  });
+}
+
+export function invalidMfaToken(): AppError {
+  return new AppError(401, 'invalid_mfa_token', 'The mfa_token is invalid, expired or already used. Log in again.');
+}
+
+/** 401 while logging in; 403 on the caller's own account, where the bearer token is fine (see wrongPassword). */
+export function invalidMfaCode(status: 401 | 403): AppError {
+  return new AppError(status, 'invalid_mfa_code', 'The code is not correct, has expired or was already used.');
+}
+
+export function mfaEnrolmentRequired(): AppError {
+  return new AppError(403, 'mfa_enrolment_required', 'Admin operations need a second factor on this server: add an authenticator app first (POST /api/v1/users/me/mfa/totp, or `authcli mfa enable`).');
+}
+
+export function mfaDisabled(): AppError {
+  return new AppError(403, 'mfa_disabled', 'This server does not offer authenticator apps.');
+}
+
+export function mfaAlreadyEnabled(): AppError {
+  return new AppError(409, 'mfa_already_enabled', 'This account already has an authenticator app; remove it first.');
+}
+
+export function mfaNotPending(): AppError {
+  return new AppError(409, 'mfa_not_pending', 'There is no authenticator app enrolment to confirm; start one first.');
+}
+
+export function mfaNotEnabled(): AppError {
+  return new AppError(409, 'mfa_not_enabled', 'This account has no authenticator app.');
 }
 
 export function invalidRefreshToken(): AppError {

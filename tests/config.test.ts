@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../server/config.js';
 import { CHILD_TEST_TIMEOUT_MS, cleanUpChildren, makeTempDir, runToExit, startChildServer } from './helpers/child-server.js';
 import { isRecord, postJson } from './helpers/http.js';
-import { GOOD_PASSWORD, onPostgres, TEST_JWT_SECRET, testEnv, uniqueEmail } from './helpers/server.js';
+import { GOOD_PASSWORD, onPostgres, TEST_JWT_SECRET, testEnv, uniqueEmail, TEST_MFA_KEY } from './helpers/server.js';
 
 afterAll(cleanUpChildren);
 
@@ -24,7 +24,7 @@ function problemsFor(env: Record<string, string>): string[] {
 }
 
 function production(overrides: Record<string, string> = {}): Record<string, string> {
-  return { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, ...overrides };
+  return { NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, JWT_SECRET: STRONG_SECRET, ...overrides };
 }
 
 /** No stack frame, no file position: an operator reads one plain sentence per problem. */
@@ -49,7 +49,7 @@ describe('loadConfig: JWT_SECRET', () => {
     ['the FastAPI tutorial key', { JWT_SECRET: '09d25e094faa6ca2556c818166b7a9563b93f7099f6f0f4caa6cf63b88e8d3e7' }],
     ['a placeholder in capitals', { JWT_SECRET: 'REPLACE-ME-WITH-AT-LEAST-32-RANDOM-BYTES' }],
   ])('refuses production with a JWT_SECRET that is %s', (_label, secret) => {
-    const env: Record<string, string> = { NODE_ENV: 'production', MAIL_DISABLED: 'true', ...secret };
+    const env: Record<string, string> = { NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, ...secret };
     const problems = problemsFor(env);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^JWT_SECRET /);
@@ -99,7 +99,7 @@ describe('loadConfig: other variables', () => {
   });
 
   it('reports every problem at once', () => {
-    const problems = problemsFor({ NODE_ENV: 'production', MAIL_DISABLED: 'true', PORT: 'x', JWT_ALGORITHM: 'none', BCRYPT_ROUNDS: 'y' });
+    const problems = problemsFor({ NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, PORT: 'x', JWT_ALGORITHM: 'none', BCRYPT_ROUNDS: 'y' });
     for (const name of ['JWT_SECRET', 'PORT', 'JWT_ALGORITHM', 'BCRYPT_ROUNDS']) expect(problems.join('\n')).toContain(name);
   });
 
@@ -141,7 +141,7 @@ describe.skipIf(onPostgres)(MAIN, { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
     ['the placeholder dev_secret', 'dev_secret'],
   ])('refuses to start in production when JWT_SECRET is %s, naming it without a stack trace', async (_label, secret) => {
     const cwd = makeTempDir('config');
-    const env: Record<string, string> = { NODE_ENV: 'production', MAIL_DISABLED: 'true', PORT: '0', DATABASE_URL: `sqlite:///${join(cwd, 'app.db')}` };
+    const env: Record<string, string> = { NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, PORT: '0', DATABASE_URL: `sqlite:///${join(cwd, 'app.db')}` };
     if (secret !== undefined) env.JWT_SECRET = secret;
     const result = await runToExit({ cwd, env });
     expect(result.signal).toBeNull();
@@ -222,5 +222,25 @@ describe('loadConfig: mail', () => {
     expect(warnings.join('\n')).toContain('SMTP_URL is not set: mail is NOT sent');
     expect(config.mail.passwordResetTtlSeconds).toBe(30 * 60);
     expect(config.mail.emailVerificationTtlSeconds).toBe(48 * 3600);
+  });
+});
+
+describe('loadConfig: second factor', () => {
+  it('production refuses to start without MFA_ENCRYPTION_KEY while MFA is enabled (the default), and with a malformed one', () => {
+    const withoutKey = production();
+    delete withoutKey.MFA_ENCRYPTION_KEY;
+    expect(problemsFor(withoutKey)).toEqual([expect.stringMatching(/^MFA_ENCRYPTION_KEY is not set.*MFA_ENABLED=true/)]);
+    expect(problemsFor(production({ MFA_ENCRYPTION_KEY: 'c2hvcnQ=' }))).toEqual([expect.stringMatching(/^MFA_ENCRYPTION_KEY must be 32 bytes/)]);
+    expect(loadConfig({ ...withoutKey, MFA_ENABLED: 'false' }).config.mfa).toMatchObject({ enabled: false, encryptionKey: undefined });
+  });
+
+  it('takes the key as base64 or hex, MFA_ISSUER and REQUIRE_MFA_FOR_ADMINS; development falls back to a key and says so', () => {
+    const hex = 'ab'.repeat(32);
+    const { config } = loadConfig(production({ MFA_ENCRYPTION_KEY: hex, MFA_ISSUER: 'Example', REQUIRE_MFA_FOR_ADMINS: 'true' }));
+    expect(config.mfa).toMatchObject({ enabled: true, issuer: 'Example', requireForAdmins: true });
+    expect(config.mfa.encryptionKey?.toString('hex')).toBe(hex);
+    const development = loadConfig({ NODE_ENV: 'development' });
+    expect(development.config.mfa.encryptionKey).toHaveLength(32);
+    expect(development.warnings.join('\n')).toMatch(/MFA_ENCRYPTION_KEY/);
   });
 });

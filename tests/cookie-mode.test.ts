@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, ConfigError } from '../server/config.js';
-import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, TEST_MFA_KEY } from './helpers/server.js';
 
 const APP_ORIGIN = 'http://app.localhost:5173';
 const EVIL_ORIGIN = 'http://evil.localhost:6666';
@@ -209,7 +209,7 @@ describe('CORS', () => {
 });
 
 describe('cookie-mode settings', () => {
-  const base = { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: 'x'.repeat(48) };
+  const base = { NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, JWT_SECRET: 'x'.repeat(48) };
   it('refuses an origin that is not exact, and a wildcard', () => {
     for (const bad of ['https://app.example.com/', 'app.example.com', '*', 'https://app.example.com/path']) {
       expect(() => loadConfig({ ...base, CORS_ORIGINS: bad }), bad).toThrow(ConfigError);

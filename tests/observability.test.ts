@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { passwordStep, registerWithSecondFactor } from './helpers/mfa-flows.js';
 import { bearer, registerAndLogin, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
+import { codeAt, movableClock } from './helpers/totp.js';
 
 describe('request ids, access log and metrics', () => {
   let server: TestServer;
@@ -78,6 +80,25 @@ describe('request ids, access log and metrics', () => {
     }
     expect(logs).not.toMatch(/(reset|verify)_token=/);
     expect(logs.toLowerCase()).not.toContain('bearer ');
+  });
+
+  it('never logs an authenticator secret, a code, a recovery code or an mfa_token (canary)', async () => {
+    const clock = movableClock();
+    const mfaServer = await startTestServer({ LOG_LEVEL: 'debug' }, { clock });
+    try {
+      const { email, password, secret, recoveryCodes } = await registerWithSecondFactor(mfaServer, clock);
+      const mfaToken = await passwordStep(mfaServer, email, password);
+      const code = await codeAt(secret, clock);
+      const done = await mfaServer.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: mfaToken, code } });
+      expect(done.response.status).toBe(200);
+      const recovery = recoveryCodes[0] ?? '';
+      await mfaServer.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: await passwordStep(mfaServer, email, password), recovery_code: recovery } });
+      const logs = mfaServer.logs();
+      expect(logs.length).toBeGreaterThan(0);
+      for (const value of [secret, secret.toLowerCase(), mfaToken, recovery, ...recoveryCodes, `"${code}"`]) expect(logs).not.toContain(value);
+    } finally {
+      await mfaServer.stop();
+    }
   });
 
   it('serves Prometheus metrics: durations by operationId and status, login and refresh outcomes, active sessions', async () => {

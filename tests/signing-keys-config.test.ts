@@ -1,3 +1,4 @@
+import { TEST_MFA_KEY } from './helpers/server.js';
 import { execFile } from 'node:child_process';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -29,7 +30,7 @@ function keysFile(text: string): string {
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
-    loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, ...env });
+    loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, JWT_SECRET: STRONG_SECRET, ...env });
   } catch (error) {
     if (error instanceof ConfigError) return error.problems;
     throw error;
@@ -43,10 +44,10 @@ const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
 describe('signing-key settings, checked at start-up', () => {
   it('loads an ES256 key from JWT_PRIVATE_KEY (also with \\n escapes) and an RS256 one from a file', () => {
     for (const inline of [pem(ec.privateKey), pem(ec.privateKey).replaceAll('\n', '\\n')]) {
-      const { config } = loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: inline });
+      const { config } = loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: 'ES256', JWT_PRIVATE_KEY: inline });
       expect(config.jwt.signingKeys.map((key) => key.kid)).toEqual([thumbprint(ec.publicKey)]);
     }
-    const { config } = loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: 'RS256', JWT_SIGNING_KEYS_FILE: keysFile(pem(rsa.privateKey)) });
+    const { config } = loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: 'RS256', JWT_SIGNING_KEYS_FILE: keysFile(pem(rsa.privateKey)) });
     expect(config.jwt.signingKeys).toMatchObject([{ algorithm: 'RS256', status: 'active' }]);
   });
 
@@ -74,14 +75,14 @@ describe('signing-key settings, checked at start-up', () => {
   it('warns in production about a keys file others can read', () => {
     const path = keysFile(pem(ec.privateKey));
     chmodSync(path, 0o644);
-    const env = { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: 'ES256', JWT_SIGNING_KEYS_FILE: path };
+    const env = { NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: 'ES256', JWT_SIGNING_KEYS_FILE: path };
     expect(statSync(path).mode & 0o077).not.toBe(0);
     expect(loadConfig(env).warnings.join('\n')).toMatch(/JWT_SIGNING_KEYS_FILE ".*" is readable by other users; chmod 600 it/);
   });
 
   it('npm start in production with a weak RSA key exits 78 and names the variable', async () => {
     const weak = keysFile(pem(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey));
-    const env = { NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: 'RS256', JWT_SIGNING_KEYS_FILE: weak, DATABASE_URL: `sqlite:///${join(dir, 'app.db')}` };
+    const env = { NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: 'RS256', JWT_SIGNING_KEYS_FILE: weak, DATABASE_URL: `sqlite:///${join(dir, 'app.db')}` };
     const exit = await runToExit({ env, cwd: dir });
     expect(exit.code, exit.stderr).toBe(78);
     expect(exit.stderr).toMatch(/JWT_SIGNING_KEYS_FILE key #1 is an RSA key of 1024 bits, too weak/);
@@ -104,7 +105,7 @@ describe('npm run manage -- keys generate', () => {
     expect(stdout).toBe(`${thumbprint(createPublicKey(privateKey))}\n`);
     // Made as `next`: appended to a keys file with an active key it is published, not signing.
     const file = keysFile(`${pem(alg === 'ES256' ? ec.privateKey : rsa.privateKey)}${text}`);
-    const { config } = loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: alg, JWT_SIGNING_KEYS_FILE: file });
+    const { config } = loadConfig({ NODE_ENV: 'production', MAIL_DISABLED: 'true', MFA_ENCRYPTION_KEY: TEST_MFA_KEY, JWT_SECRET: STRONG_SECRET, JWT_ALGORITHM: alg, JWT_SIGNING_KEYS_FILE: file });
     expect(config.jwt.signingKeys.map((key) => key.status)).toEqual(['active', 'next']);
     // It never overwrites a key file.
     await expect(run(process.execPath, [MANAGE_JS, 'keys', 'generate', '--alg', alg, '--out', out], { cwd })).rejects.toMatchObject({ code: 1 });

@@ -69,6 +69,17 @@ async function reason(promise: Promise<unknown>): Promise<string> {
 }
 
 describe('authapi/verify', () => {
+  it('reads amr as methods, and with requireMethods refuses a token whose session skipped the second factor', async () => {
+    const key = ec();
+    published = [key];
+    expect(await verifier().verify(token(key, { amr: ['pwd', 'otp'] }))).toMatchObject({ methods: ['pwd', 'otp'] });
+    expect(await verifier().verify(token(key))).toMatchObject({ methods: [] });
+    const strict = verifier({ requireMethods: ['otp'] });
+    expect(await reason(strict.verify(token(key, { amr: ['pwd', 'otp'] })))).toBe('accepted');
+    expect(await reason(strict.verify(token(key, { amr: ['pwd'] })))).toBe('amr');
+    expect(await reason(strict.verify(token(key)))).toBe('amr');
+  });
+
   it('fetches the JWKS once and keeps it for its max-age', async () => {
     const key = ec();
     published = [key];

@@ -1,7 +1,7 @@
 import { commandContext } from '../command-context.js';
 import { examples } from '../help-text.js';
 import { formatTime, printFields, printJson } from '../output.js';
-import { readPassword } from '../password-input.js';
+import { readPassword, readSecondFactor } from '../password-input.js';
 import type { CommandParent } from '../program.js';
 
 export function addLoginCommand(parent: CommandParent): void {
@@ -10,6 +10,8 @@ export function addLoginCommand(parent: CommandParent): void {
     .description('log in and store the credentials for this server (ending the session stored before, if any)')
     .requiredOption('--email <email>', 'the account’s email')
     .option('--password-stdin', 'read the password from standard input instead of asking on the terminal')
+    .option('--code <code>', 'a code from your authenticator app, when the account has one (asked on the terminal otherwise)')
+    .option('--recovery-code <code>', 'a recovery code instead of a code from the app')
     .option('--json', 'print who is logged in as JSON')
     .addHelpText('after', examples(['authcli login --email alice@example.com', `printf '%s\\n' "$PASSWORD" | authcli login --email alice@example.com --password-stdin`, 'authcli --base-url https://auth.example.com login --email alice@example.com']))
     .action(async (options, command) => {
@@ -24,7 +26,12 @@ export function addLoginCommand(parent: CommandParent): void {
         import('../credentials.js'),
         import('../previous-session.js'),
       ]);
-      const login = await createApiClient(baseUrl).POST('/api/v1/users/login', { body: { email: options.email, password } });
+      let login = await createApiClient(baseUrl).POST('/api/v1/users/login', { body: { email: options.email, password } });
+      // The account has an authenticator app: the password alone gave a one-time mfa_token, not tokens.
+      if (login.error?.code === 'mfa_required' && login.error.mfa_token !== undefined) {
+        const proof = await readSecondFactor(options, '--code <6 digits> or --recovery-code <code>');
+        login = await createApiClient(baseUrl).POST('/api/v1/users/login/mfa', { body: { mfa_token: login.error.mfa_token, ...proof } });
+      }
       if (!login.data) throw serverRefused(login.response, login.error);
 
       // The token response does not say whose it is; asking /me both answers

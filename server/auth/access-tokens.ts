@@ -80,11 +80,12 @@ export class AccessTokens {
     return this.settings.ttlSeconds;
   }
 
-  issue(userId: number, sessionId: string): string {
+  /** `amr` (RFC 8176): how the session's login was proven, `["pwd"]` or `["pwd","otp"]`, for resource servers to require. */
+  issue(userId: number, sessionId: string, amr: readonly string[] = ['pwd']): string {
     const { issuer, audience, ttlSeconds } = this.settings;
     const { key, algorithm, kid } = this.signer;
     // `iat` from our clock; jsonwebtoken derives `exp` from it.
-    return jwt.sign({ sid: sessionId, iat: this.nowSeconds() }, key, {
+    return jwt.sign({ sid: sessionId, amr, iat: this.nowSeconds() }, key, {
       algorithm,
       expiresIn: ttlSeconds,
       issuer,

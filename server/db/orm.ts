@@ -7,6 +7,9 @@ import type { DatabaseConfig } from '../config.js';
 import { AuditEventSchema } from './entities/audit-event.entity.js';
 import { LinkTokenSchema } from './entities/link-token.entity.js';
 import { OutboxMailSchema } from './entities/outbox-mail.entity.js';
+import { MfaChallengeSchema } from './entities/mfa-challenge.entity.js';
+import { MfaFactorSchema } from './entities/mfa-factor.entity.js';
+import { RecoveryCodeSchema } from './entities/recovery-code.entity.js';
 import { RefreshTokenSchema } from './entities/refresh-token.entity.js';
 import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
@@ -17,7 +20,17 @@ import { migrationsList } from './migrations/index.js';
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager>;
 export type { EntityManager };
 
-export const entities = [UserSchema, SessionSchema, RefreshTokenSchema, AuditEventSchema, LinkTokenSchema, OutboxMailSchema];
+export const entities = [
+  UserSchema,
+  SessionSchema,
+  RefreshTokenSchema,
+  AuditEventSchema,
+  LinkTokenSchema,
+  OutboxMailSchema,
+  MfaFactorSchema,
+  RecoveryCodeSchema,
+  MfaChallengeSchema,
+];
 
 /**
  * Opens the database named by `DATABASE_URL`. The schema is never derived from

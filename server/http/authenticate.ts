@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { AccessTokens } from '../auth/access-tokens.js';
-import { duplicateAuthorization, forbidden, invalidToken, missingToken } from '../errors.js';
+import { duplicateAuthorization, forbidden, invalidToken, mfaEnrolmentRequired, missingToken } from '../errors.js';
 import type { components } from '../../generated/openapi.js';
 
 /**
@@ -21,7 +21,12 @@ const BEARER_SCHEME = /^Bearer(?: |$)/i;
  * scopes it lists there. Only the Authorization header counts:
  * `?access_token=` would end up in access logs and browser history.
  */
-export function authenticateBearer(accessTokens: AccessTokens, sessions: SessionAuthenticator) {
+/**
+ * `adminHasSecondFactor`: given when REQUIRE_MFA_FOR_ADMINS is on; an admin operation then also needs the caller
+ * to have a confirmed authenticator app (403 `mfa_enrolment_required` otherwise). Enrolling ends the other sessions,
+ * so the check is on the account, read on every admin request like the role.
+ */
+export function authenticateBearer(accessTokens: AccessTokens, sessions: SessionAuthenticator, adminHasSecondFactor?: (userId: number) => Promise<boolean>) {
   return async function authenticateBearer(ctx: Context, scopes: string[]): Promise<void> {
     // Node keeps only the first of repeated Authorization headers; which one the client meant is unknowable
     // (`Bearer <valid>` then `Bearer garbage` was a 200, the reverse a 401).
@@ -42,6 +47,7 @@ export function authenticateBearer(accessTokens: AccessTokens, sessions: Session
     if (scopes.includes('admin') && user.role !== 'admin') {
       throw forbidden();
     }
+    if (scopes.includes('admin') && adminHasSecondFactor && !(await adminHasSecondFactor(user.id))) throw mfaEnrolmentRequired();
     ctx.state.user = user;
     ctx.state.sessionId = claims.sessionId;
   };

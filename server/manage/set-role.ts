@@ -1,5 +1,6 @@
 import type { components } from '../../generated/openapi.js';
 import { loadConfig, loadDotEnv } from '../config.js';
+import { MfaFactorSchema } from '../db/entities/mfa-factor.entity.js';
 import { migrateToLatest, openDatabase } from '../db/orm.js';
 import { AppError } from '../errors.js';
 import { changeAccount } from '../features/accounts/accounts.service.js';
@@ -21,6 +22,12 @@ export async function setRole(email: string, role: Role): Promise<number> {
       return 1;
     }
     console.log(`${changed.email} is now ${role}.`);
+    const hasFactor = async () => (await orm.em.fork().count(MfaFactorSchema, { user: changed.id, confirmedAt: { $ne: null } })) > 0;
+    if (role === 'admin' && config.mfa.requireForAdmins && !(await hasFactor())) {
+      console.error(
+        `warning: REQUIRE_MFA_FOR_ADMINS is on and ${changed.email} has no authenticator app: admin operations answer 403 mfa_enrolment_required until they add one (authcli mfa enable).`,
+      );
+    }
     return 0;
   } catch (error) {
     if (!(error instanceof AppError)) throw error;

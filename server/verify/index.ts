@@ -21,6 +21,11 @@ export interface VerifierOptions {
   algorithms?: VerifierAlgorithm[];
   /** The header `typ` required (RFC 9068). Default `at+jwt`. */
   type?: string;
+  /**
+   * Authentication methods every token must list in `amr` (RFC 8176), e.g. `['otp']` to accept only sessions that
+   * passed the second factor. Default none.
+   */
+  requireMethods?: string[];
   /** Allowed clock difference for `exp`, `nbf` and `iat`, in seconds. Default 30. */
   clockToleranceSeconds?: number;
   /** An unknown `kid` refetches the JWKS at most once per this many ms (a flood of made-up kids costs one fetch). Default 30 000. */
@@ -39,13 +44,15 @@ export interface VerifiedAccessToken {
   /** The auth server's session the token belongs to (`sid`). */
   sessionId: string | undefined;
   tokenId: string | undefined;
+  /** How the session's login was proven (`amr`): `['pwd']` or `['pwd', 'otp']`; empty when the token has none. */
+  methods: string[];
   /** Epoch seconds. */
   expiresAt: number;
   /** Every claim, as sent. */
   claims: Record<string, unknown>;
 }
 
-export type RejectionReason = 'malformed' | 'unknown_kid' | 'alg' | 'typ' | 'signature' | 'iss' | 'aud' | 'exp' | 'nbf' | 'iat' | 'jwks_unavailable';
+export type RejectionReason = 'malformed' | 'unknown_kid' | 'alg' | 'typ' | 'signature' | 'iss' | 'aud' | 'exp' | 'nbf' | 'iat' | 'amr' | 'jwks_unavailable';
 
 /** Why a token was refused; `reason` is for logs, never for the client (answer a plain 401 invalid_token). */
 export class TokenRejectedError extends Error {
@@ -142,10 +149,13 @@ export function createVerifier(options: VerifierOptions): AccessTokenVerifier {
     if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > nowSeconds + tolerance)) throw new TokenRejectedError('nbf');
     if (claims.iat !== undefined && (typeof claims.iat !== 'number' || claims.iat > nowSeconds + tolerance)) throw new TokenRejectedError('iat');
     if (typeof claims.sub !== 'string') throw new TokenRejectedError('malformed');
+    const methods = Array.isArray(claims.amr) ? claims.amr.filter((method): method is string => typeof method === 'string') : [];
+    if (!(options.requireMethods ?? []).every((method) => methods.includes(method))) throw new TokenRejectedError('amr');
     return {
       subject: claims.sub,
       sessionId: typeof claims.sid === 'string' ? claims.sid : undefined,
       tokenId: typeof claims.jti === 'string' ? claims.jti : undefined,
+      methods,
       expiresAt: claims.exp,
       claims,
     };

@@ -5,10 +5,13 @@ import { simpleParser } from 'mailparser';
 import fc from 'fast-check';
 import type { components, operations } from '../../generated/openapi.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MfaChallengeSchema } from '../../server/db/entities/mfa-challenge.entity.js';
 import { RefreshTokenSchema } from '../../server/db/entities/refresh-token.entity.js';
 import { UserSchema } from '../../server/db/entities/user.entity.js';
 import { asTokenPair, bearer, registerAndLogin, startTestServer, type TestServer } from '../helpers/server.js';
 import { sessionIdOf } from '../helpers/auth-flows.js';
+import { payloadOf } from '../helpers/tokens.js';
+import { codeAt, movableClock } from '../helpers/totp.js';
 import { DEFAULT_SEED, FUZZ_SERVER_ENV, secretsInLogs } from './fuzzer.js';
 
 /**
@@ -33,6 +36,16 @@ interface Account {
   exists: boolean;
   active: boolean;
   role: components['schemas']['Role'];
+  /** A confirmed authenticator app: its secret, the last step whose code the server took, unused recovery codes. */
+  factor?: { secret: string; lastStep: number | null; recovery: string[] };
+}
+
+/** The `mfa_token` of a login's first step on an account with a factor. */
+interface MfaToken {
+  text: string;
+  account: Account;
+  /** Spent by a successful second step, or expired (moved into the past in the database). */
+  dead: boolean;
 }
 
 interface Session {
@@ -64,8 +77,9 @@ interface Model {
   sessions: Session[];
   access: { text: string; session: Session }[];
   refresh: RefreshToken[];
-  /** Failed logins per email: the fifth locks the address for the throttle's window. */
+  /** Failed logins per email: the fifth locks the address for the throttle's window. Wrong codes count too. */
   failures: Map<string, number>;
+  mfaTokens: MfaToken[];
 }
 
 interface Real {
@@ -82,8 +96,13 @@ let emails = 0;
 const outcomes = new Map<string, number>();
 const saw = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
 
+/** The server's clock: TOTP steps move on when a code must be fresh, never by waiting. */
+const clock = movableClock();
+const step = () => Math.floor(clock.now() / 30_000);
+
 beforeAll(async () => {
-  server = await startTestServer({ ...FUZZ_SERVER_ENV, REFRESH_REUSE_GRACE_SECONDS: String(GRACE_MS / 1000), MAIL_ACCOUNT_MAX_PER_HOUR: '1000' });
+  // Access tokens live a day: the moved clock never outruns them within a run.
+  server = await startTestServer({ ...FUZZ_SERVER_ENV, REFRESH_REUSE_GRACE_SECONDS: String(GRACE_MS / 1000), ACCESS_TOKEN_EXPIRE_MINUTES: '1440', MAIL_ACCOUNT_MAX_PER_HOUR: '1000' }, { clock });
   const admin = await registerAndLogin(server);
   await server.running.orm.em.fork().nativeUpdate(UserSchema, { id: admin.user.id }, { role: 'admin' });
   root = admin.token;
@@ -138,11 +157,21 @@ class Login implements Command {
     // A deleted account's email may belong to a new one now.
     const current = m.accounts.find((a) => a.exists && a.email === account.email);
     const password = this.rightPassword ? (current ?? account).password : `wrong-${randomUUID()}`;
-    const { data, response } = await r.server.client.POST('/api/v1/users/login', { body: { email: account.email, password } });
+    const { data, error, response } = await r.server.client.POST('/api/v1/users/login', { body: { email: account.email, password } });
     const failures = m.failures.get(account.email) ?? 0;
     if (failures >= 5) {
       expect(response.status).toBe(429);
       return void saw('login throttled');
+    }
+    if (current && current.active && this.rightPassword && current.factor) {
+      // A password alone never yields a token on an account with a factor; the failure count stays.
+      expect(response.status).toBe(401);
+      expect(error?.code).toBe('mfa_required');
+      expect(JSON.stringify(error)).not.toContain('access_token');
+      if (!error?.mfa_token) throw new Error('mfa_required without an mfa_token');
+      secrets.add(error.mfa_token);
+      m.mfaTokens.push({ text: error.mfa_token, account: current, dead: false });
+      return void saw('login asked for a second factor');
     }
     if (current && current.active && this.rightPassword) {
       expect(response.status).toBe(200);
@@ -446,6 +475,152 @@ class ResetPassword implements Command {
   toString = () => `resetPassword(reset #${this.token})`;
 }
 
+/** Enrols and confirms an authenticator app with an access token; confirming ends the account's other sessions. */
+class EnableMfa implements Command {
+  constructor(readonly token: number) {}
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    const { text, session } = pick(m.access, this.token);
+    const account = session.account;
+    const enrolled = await r.server.client.POST('/api/v1/users/me/mfa/totp', { headers: bearer(text), body: { password: account.password } });
+    if (!works(session)) return void expect(enrolled.response.status).toBe(401);
+    if (account.factor) {
+      expect(enrolled.response.status).toBe(409);
+      return void saw('a second enrolment refused');
+    }
+    expect(enrolled.response.status).toBe(201);
+    const secret = enrolled.data?.secret ?? '';
+    secrets.add(secret);
+    const confirmed = await r.server.client.POST('/api/v1/users/me/mfa/totp/confirm', { headers: bearer(text), body: { code: await codeAt(secret, clock) } });
+    expect(confirmed.response.status).toBe(200);
+    const recovery = confirmed.data?.recovery_codes ?? [];
+    for (const code of recovery) secrets.add(code);
+    account.factor = { secret, lastStep: step(), recovery };
+    endSessions(m, (s) => s.account === account && s !== session);
+  }
+  toString = () => `enableMfa(access #${this.token})`;
+}
+
+/** New recovery codes, or the app removed: both need the password and a fresh code; removal ends the other sessions. */
+class ChangeMfa implements Command {
+  constructor(
+    readonly token: number,
+    readonly action: 'regenerate' | 'remove',
+  ) {}
+  check = (m: Readonly<Model>) => m.access.length > 0;
+  async run(m: Model, r: Real) {
+    const { text, session } = pick(m.access, this.token);
+    const account = session.account;
+    const factor = account.factor;
+    if (factor && factor.lastStep !== null && factor.lastStep >= step()) clock.advance(30);
+    const body = { password: account.password, code: factor ? await codeAt(factor.secret, clock) : '123456' };
+    const { data, response } =
+      this.action === 'regenerate'
+        ? await r.server.client.POST('/api/v1/users/me/mfa/recovery-codes', { headers: bearer(text), body })
+        : await r.server.client.DELETE('/api/v1/users/me/mfa/totp', { headers: bearer(text), body });
+    if (!works(session)) return void expect(response.status).toBe(401);
+    if (!factor) {
+      expect(response.status).toBe(409);
+      return void saw(`${this.action} without a factor refused`);
+    }
+    const failures = m.failures.get(account.email) ?? 0;
+    if (failures >= 5) return void expect(response.status).toBe(429);
+    factor.lastStep = step();
+    m.failures.delete(account.email);
+    if (this.action === 'regenerate') {
+      expect(response.status).toBe(200);
+      factor.recovery = data?.recovery_codes ?? [];
+      for (const code of factor.recovery) secrets.add(code);
+      return void saw('recovery codes replaced');
+    }
+    expect(response.status).toBe(204);
+    delete account.factor;
+    endSessions(m, (s) => s.account === account && s !== session);
+    saw('an authenticator app removed');
+  }
+  toString = () => `changeMfa(access #${this.token}, ${this.action})`;
+}
+
+type MfaUse = 'code' | 'recovery' | 'wrong' | 'replay' | 'other account' | 'as bearer' | 'expired';
+
+/** Login's second step with an mfa_token of the model, used rightly or not. */
+class MfaLogin implements Command {
+  constructor(readonly token: number, readonly use: MfaUse) {}
+  check = (m: Readonly<Model>) => m.mfaTokens.length > 0;
+  async run(m: Model, r: Real) {
+    // Misuses of a code are tried on a live token where there is one (a dead one would stop at the token).
+    const live = m.mfaTokens.filter((one) => !one.dead);
+    const among = this.use === 'code' || this.use === 'as bearer' || live.length === 0 ? m.mfaTokens : live;
+    const token = pick(among, this.use === 'expired' ? among.length - 1 : this.token);
+    const { account } = token;
+    if (this.use === 'as bearer') {
+      const { response } = await r.server.client.GET('/api/v1/users/me', { headers: bearer(token.text) });
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toBe('Bearer realm="authapi", error="invalid_token"');
+      return void saw('an mfa_token refused as a bearer token');
+    }
+    if (this.use === 'expired') {
+      const tokenHash = createHash('sha256').update(token.text, 'utf8').digest('hex');
+      await r.server.running.orm.em.fork().nativeUpdate(MfaChallengeSchema, { tokenHash }, { expiresAt: new Date(clock.now() - 1000) });
+    }
+    const factor = account.factor;
+    const other = m.accounts.find((a) => a !== account && a.exists && a.factor);
+    let proof: { code: string } | { recovery_code: string };
+    let right = false;
+    if (this.use === 'recovery' && factor && factor.recovery.length > 0) {
+      proof = { recovery_code: factor.recovery[0] ?? '' };
+      right = true;
+    } else if (this.use === 'replay' && factor?.lastStep != null) {
+      proof = { code: await codeAt(factor.secret, { now: () => (factor.lastStep ?? 0) * 30_000 }) };
+    } else if (this.use === 'other account' && other?.factor) {
+      if (factor?.lastStep === step()) clock.advance(30);
+      proof = { code: await codeAt(other.factor.secret, clock) };
+    } else if (factor && this.use !== 'wrong') {
+      if (factor.lastStep !== null && factor.lastStep >= step()) clock.advance(30);
+      proof = { code: await codeAt(factor.secret, clock) };
+      right = true;
+    } else {
+      const near = factor ? await Promise.all([-30, 0, 30].map((offset) => codeAt(factor.secret, clock, offset))) : [];
+      proof = { code: ['000000', '111111', '222222', '333333'].find((code) => !near.includes(code)) ?? '444444' };
+    }
+    const { data, error, response } = await r.server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: token.text, ...proof } });
+    // The server's order: the token, the account's state, its factor, the throttle, then the code.
+    if (token.dead || this.use === 'expired' || !account.exists || !factor) {
+      token.dead = true;
+      expect(response.status).toBe(401);
+      expect(error?.code).toBe('invalid_mfa_token');
+      return void saw(this.use === 'expired' ? 'an expired mfa_token refused' : 'a spent mfa_token refused');
+    }
+    if (!account.active) {
+      expect(response.status).toBe(403);
+      return void saw('a second step of a deactivated account refused');
+    }
+    const failures = m.failures.get(account.email) ?? 0;
+    if (failures >= 5) {
+      expect(response.status).toBe(429);
+      return void saw('a second step throttled');
+    }
+    if (!right) {
+      expect(response.status).toBe(401);
+      expect(error?.code).toBe('invalid_mfa_code');
+      m.failures.set(account.email, failures + 1);
+      return void saw(`a code refused (${this.use})`);
+    }
+    expect(response.status).toBe(200);
+    if (!data) return;
+    if ('code' in proof) factor.lastStep = step();
+    else factor.recovery.shift();
+    token.dead = true;
+    m.failures.delete(account.email);
+    expect(payloadOf(data.access_token).amr).toEqual(['pwd', 'otp']);
+    const session = { sid: sessionIdOf(data.access_token), account, live: true };
+    m.sessions.push(session);
+    issued(m, session, data);
+    saw(`a login finished with a ${'code' in proof ? 'code' : 'recovery code'}`);
+  }
+  toString = () => `mfaLogin(mfa token #${this.token}, ${this.use})`;
+}
+
 const index = fc.nat({ max: 40 });
 const adminUpdate = fc
   .tuple(
@@ -475,6 +650,14 @@ const commands = [
   index.map((account) => new ForgotPassword(account)),
   index.map((token) => new ResetPassword(token)),
   index.map((token) => new ResetPassword(token)),
+  index.map((token) => new EnableMfa(token)),
+  fc.tuple(index, fc.constantFrom<'regenerate' | 'remove'>('regenerate', 'remove')).map(([token, action]) => new ChangeMfa(token, action)),
+  fc
+    .tuple(index, fc.constantFrom<MfaUse>('code', 'code', 'recovery', 'wrong', 'replay', 'other account', 'as bearer', 'expired'))
+    .map(([token, use]) => new MfaLogin(token, use)),
+  fc
+    .tuple(index, fc.constantFrom<MfaUse>('code', 'recovery', 'replay', 'other account'))
+    .map(([token, use]) => new MfaLogin(token, use)),
 ];
 
 describe('tokens work exactly while the model says they must', () => {
@@ -483,9 +666,22 @@ describe('tokens work exactly while the model says they must', () => {
       fc.asyncProperty(fc.commands(commands, { maxCommands: 40, size: 'max' }), async (sequence) => {
         await fc.asyncModelRun(async () => {
           // Every sequence starts with two accounts, each logged in once, and one refresh, for the commands to act on.
-          const model: Model = { accounts: [], sessions: [], access: [], refresh: [], failures: new Map(), resets: [] };
+          const model: Model = { accounts: [], sessions: [], access: [], refresh: [], failures: new Map(), resets: [], mfaTokens: [] };
           const real = { server, root };
-          for (const command of [new Register(undefined), new Register(undefined), new Login(0, true), new Login(1, true), new Refresh(0)]) {
+          // The third account has an authenticator app and one pending second step; the second has an app too.
+          for (const command of [
+            new Register(undefined),
+            new Register(undefined),
+            new Register(undefined),
+            new Login(0, true),
+            new Login(1, true),
+            new Refresh(0),
+            new Login(2, true),
+            new EnableMfa(3),
+            new Login(2, true),
+            // A second account with an app, whose codes the first one's second step must refuse.
+            new EnableMfa(1),
+          ]) {
             await command.run(model, real);
           }
           return { model, real };
@@ -507,6 +703,17 @@ describe('tokens work exactly while the model says they must', () => {
       'a replay after the grace window',
       'a password reset',
       'a dead reset token refused',
+      'login asked for a second factor',
+      'recovery codes replaced',
+      'an authenticator app removed',
+      'a login finished with a code',
+      'a login finished with a recovery code',
+      'a spent mfa_token refused',
+      'an expired mfa_token refused',
+      'an mfa_token refused as a bearer token',
+      'a code refused (other account)',
+      'a code refused (replay)',
+      'a code refused (wrong)',
     ]) {
       expect(outcomes.get(outcome) ?? 0, `${outcome}: ${JSON.stringify([...outcomes])}`).toBeGreaterThan(0);
     }

@@ -154,8 +154,8 @@ export function shellCommand(words: string[]): string {
   return words.map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
 }
 
-/** A password prompt, or a yes/no confirmation. */
-const PROMPT = /(?:password: |\[y\/N\] )$/i;
+/** A password or code prompt, or a yes/no confirmation. */
+const PROMPT = /(?:password: |\[y\/N\] |recovery code\): )$/i;
 /** A hung child fails its test instead of the whole run. */
 const KILL_AFTER_MS = 20_000;
 

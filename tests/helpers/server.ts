@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import createClient from 'openapi-fetch';
 import type { components, paths } from '../../generated/openapi.js';
-import { startApp, type RunningApp } from '../../server/app.js';
-import type { Clock } from '../../server/clock.js';
+import { startApp, type AppOptions, type RunningApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
 import { createLogger } from '../../server/logger.js';
 import { createRedisNamespace, createTestDatabase, TEST_BACKEND, type TestBackend } from './postgres.js';
@@ -20,6 +19,8 @@ export const onPostgres = TEST_BACKEND === 'postgres';
 
 /** Long enough for production rules; used only by tests, which also sign attack tokens with it. */
 export const TEST_JWT_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+/** 32 bytes, base64: what production needs in MFA_ENCRYPTION_KEY while MFA_ENABLED=true (the default). */
+export const TEST_MFA_KEY = Buffer.alloc(32, 'test-mfa-key').toString('base64');
 
 export interface TestServer {
   url: string;
@@ -65,7 +66,7 @@ export function testEnv(dir: string, overrides: Record<string, string> = {}): Re
  * plus its own Redis key prefix (dropped and deleted by `stop()`).
  * Nothing is mocked: requests go over HTTP through the typed client.
  */
-export async function startTestServer(overrides: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Record<string, string> = {}, options: Pick<AppOptions, 'clock'> = {}): Promise<TestServer> {
   const dir = mkdtempSync(join(tmpdir(), 'authapi-test-'));
   const database = onPostgres ? await createTestDatabase() : undefined;
   const redis = onPostgres ? createRedisNamespace() : undefined;
@@ -84,7 +85,7 @@ export async function startTestServer(overrides: Record<string, string> = {}, op
   const logger = createLogger(config.logLevel, sink);
   let running: RunningApp;
   try {
-    running = await startApp(config, { logger, clock: options.clock });
+    running = await startApp(config, { logger, ...options });
   } catch (error) {
     await cleanUp();
     throw error;

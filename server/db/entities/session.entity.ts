@@ -22,6 +22,8 @@ export const SessionSchema = defineEntity({
     revokedReason: p.string().length(32).nullable(),
     userAgent: p.string().length(512).nullable(),
     ip: p.string().length(64).nullable(),
+    /** How the login was proven (RFC 8176 values, space-separated): `pwd`, or `pwd otp`; every access token of the session carries it as `amr`. */
+    amr: p.string().length(32).default('pwd'),
   },
 });
 

@@ -28,7 +28,11 @@ export type RevocationReason =
   | 'password_set_by_admin'
   | 'deactivated'
   | 'demoted'
-  | 'session_limit';
+  | 'session_limit'
+  | 'mfa_enabled'
+  | 'mfa_disabled';
+/** RFC 8176 authentication methods: how a session's login was proven. */
+export type AuthenticationMethod = 'pwd' | 'otp';
 
 export interface SessionsServiceDeps {
   em: EntityManager;
@@ -77,8 +81,8 @@ export class SessionsService implements SessionAuthenticator {
     }
   }
 
-  /** Starts a session at login; `em` lets the caller put it in its own transaction. */
-  start(em: EntityManager, userId: number, client: ClientInfo): TokenPair {
+  /** Starts a session at login; `em` lets the caller put it in its own transaction. `amr` goes into every access token of it. */
+  start(em: EntityManager, userId: number, client: ClientInfo, amr: AuthenticationMethod[] = ['pwd']): TokenPair {
     const { refreshTokens, settings } = this.deps;
     const now = this.now();
     const absoluteExpiresAt = addSeconds(now, settings.absoluteTtlSeconds);
@@ -93,10 +97,11 @@ export class SessionsService implements SessionAuthenticator {
       revokedReason: null,
       userAgent: client.userAgent,
       ip: client.ip,
+      amr: amr.join(' '),
     });
     const refreshToken = refreshTokens.generate();
     em.create(RefreshTokenSchema, { session, tokenHash: refreshTokens.hash(refreshToken), createdAt: now, spentAt: null });
-    return this.tokenPair(userId, session.id, refreshToken);
+    return this.tokenPair(userId, session.id, refreshToken, session.amr);
   }
 
   async refresh(refreshToken: string, client: ClientInfo): Promise<TokenPair> {
@@ -131,7 +136,7 @@ export class SessionsService implements SessionAuthenticator {
       session.idleExpiresAt = earliest(addSeconds(now, settings.idleTtlSeconds), session.absoluteExpiresAt);
       recordAudit(em, { event: 'tokens_refreshed', userId, client, details: { session_id: session.id } });
       await em.flush();
-      return { kind: 'issued', tokens: this.tokenPair(userId, session.id, successor) };
+      return { kind: 'issued', tokens: this.tokenPair(userId, session.id, successor, session.amr) };
     }
 
     // Gone means a password change replaced this session's tokens meanwhile.
@@ -139,7 +144,7 @@ export class SessionsService implements SessionAuthenticator {
     if (!current) throw invalidRefreshToken();
     const spentAt = current.spentAt ?? now;
     if (now.getTime() - spentAt.getTime() <= settings.reuseGraceSeconds * 1000) {
-      return { kind: 'issued', tokens: this.tokenPair(userId, session.id, successor) };
+      return { kind: 'issued', tokens: this.tokenPair(userId, session.id, successor, session.amr) };
     }
     await revokeWhere(em, { id: session.id }, 'refresh_token_reused', now);
     recordAudit(em, { event: 'refresh_token_reused', userId, client, details: { session_id: session.id } });
@@ -231,13 +236,14 @@ export class SessionsService implements SessionAuthenticator {
       createdAt: now,
       spentAt: null,
     });
-    return this.tokenPair(userId, sessionId, refreshToken);
+    return this.tokenPair(userId, sessionId, refreshToken, session?.amr ?? 'pwd');
   }
 
-  private tokenPair(userId: number, sessionId: string, refreshToken: string): TokenPair {
+  /** `amr` as the session stores it (space-separated). */
+  private tokenPair(userId: number, sessionId: string, refreshToken: string, amr: string): TokenPair {
     const { accessTokens } = this.deps;
     return {
-      access_token: accessTokens.issue(userId, sessionId),
+      access_token: accessTokens.issue(userId, sessionId, amr.split(' ')),
       token_type: 'bearer',
       expires_in: accessTokens.ttlSeconds,
       refresh_token: refreshToken,

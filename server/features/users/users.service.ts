@@ -5,10 +5,11 @@ import type { PasswordPolicy } from '../../auth/password-policy.js';
 import type { PasswordHasher } from '../../auth/passwords.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
-import { AppError, accountDisabled, emailNotVerified, emailTaken, invalidCredentials, invalidToken, wrongPassword } from '../../errors.js';
+import { AppError, accountDisabled, emailNotVerified, emailTaken, invalidCredentials, invalidToken, mfaRequired, wrongPassword } from '../../errors.js';
 import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { deleteAccount } from '../accounts/accounts.service.js';
 import { recordAudit, type AuditEntry, type ClientInfo } from '../audit/audit-log.js';
+import type { MfaService } from '../mfa/mfa.service.js';
 import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { normalizeEmail, toUserView, type UserView } from './user-view.js';
 
@@ -26,6 +27,7 @@ export interface UsersServiceDeps {
   mail: AccountMail;
   /** REQUIRE_VERIFIED_EMAIL: an unverified account cannot log in (told only once the password is proven). */
   requireVerifiedEmail: boolean;
+  mfa: MfaService;
 }
 
 export class UsersService {
@@ -66,6 +68,13 @@ export class UsersService {
       recordAudit(em, { event: 'login_failed', userId: user.id, client, details: { email, reason: 'email_not_verified' } });
       await em.flush();
       throw emailNotVerified();
+    }
+    // Last of the checks after the password: no token for a password alone on an account with a second factor.
+    // The account's failure count is not cleared here, or each right password would buy fresh code guesses.
+    if (await this.deps.mfa.hasConfirmedFactor(user.id)) {
+      const mfaToken = await this.deps.mfa.startLogin(em, user.id);
+      await em.flush();
+      throw mfaRequired(mfaToken);
     }
     await loginThrottle.recordSuccess(email);
     await sessions.makeRoom(em, user.id, client);
