@@ -236,9 +236,10 @@ class Refresh implements Command {
   }
   async run(m: Model, r: Real) {
     const token = pick(this.candidates(m), this.token);
-    const sentAt = Date.now();
+    // The server reads the moved clock (sessions included), so the grace window is judged on it too.
+    const sentAt = clock.now();
     const { data, error, response } = await r.server.client.POST('/api/v1/users/refresh', { body: { refresh_token: token.text } });
-    const receivedAt = Date.now();
+    const receivedAt = clock.now();
     if (token.gone || !works(token.session)) {
       expect(response.status).toBe(401);
       expect(error?.code).toBe('invalid_refresh_token');
@@ -396,7 +397,7 @@ class ReplayLate implements Command {
   }
   async run(m: Model, r: Real) {
     const token = pick(this.candidates(m), this.token);
-    const spentAt = Date.now() - GRACE_MS - 1000;
+    const spentAt = clock.now() - GRACE_MS - 1000;
     const tokenHash = createHash('sha256').update(token.text, 'utf8').digest('hex');
     const moved = await r.server.running.orm.em.fork().nativeUpdate(RefreshTokenSchema, { tokenHash }, { spentAt: new Date(spentAt) });
     expect(moved).toBe(1);
