@@ -30,6 +30,9 @@ export interface MailSenderDeps {
  * a row whose instance died mid-send is taken again once the lease runs out. SQLite works the same with one.
  * A mail handed to SMTP just before a crash may be sent twice; one never handed over is never lost.
  */
+/** How long stop() waits for the pass under way. */
+const STOP_WAIT_MS = 5_000;
+
 export class MailSender {
   readonly instanceId = randomUUID();
   private timer: NodeJS.Timeout | undefined;
@@ -50,11 +53,20 @@ export class MailSender {
     else this.schedule(0);
   }
 
-  /** No new pass starts; the one under way finishes (each SMTP attempt is bounded), then the transport closes. */
+  /**
+   * No new pass starts; the one under way may finish, then the transport closes. The wait is bounded: a pass stuck
+   * on an unreachable database (a PostgreSQL pool waits a minute for a connection) must not hold up shutdown. Nothing
+   * is lost by not waiting: a row whose send did not complete keeps its lease, and is taken again when it runs out.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.pass;
+    let giveUp: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>((resolve) => {
+      giveUp = setTimeout(resolve, STOP_WAIT_MS);
+    });
+    await Promise.race([this.pass, waited]);
+    clearTimeout(giveUp);
     this.deps.transport.close();
   }
 
