@@ -70,13 +70,8 @@ export function addMfaCommands(parent: CommandParent): void {
     .option('--code <code>', 'a code from the app (asked on the terminal if neither this nor --recovery-code is given)')
     .option('--recovery-code <code>', 'a recovery code instead of a code from the app')
     .action(async (options, command) => {
-      const context = commandContext(command.optsWithGlobals());
-      await assertLoginAtHand(context);
-      const password = await readPassword({ fromStdin: options.passwordStdin === true, confirm: false });
-      const proof = await readSecondFactor(options, PROOF_FLAGS);
-      const { requireSession, sessionRefused } = await import('../session.js');
-      const { client } = await requireSession(context);
-      const { error, response } = await client.DELETE('/api/v1/users/me/mfa/totp', { body: { password, ...proof } });
+      const { context, client, body, sessionRefused } = await proveOwnership(command.optsWithGlobals(), options);
+      const { error, response } = await client.DELETE('/api/v1/users/me/mfa/totp', { body });
       if (response.status !== 204) throw sessionRefused(context, response, error);
       printLine('Authenticator app removed; your other sessions are logged out. Logging in needs only the password again.');
     });
@@ -89,13 +84,8 @@ export function addMfaCommands(parent: CommandParent): void {
     .option('--recovery-code <code>', 'a recovery code instead of a code from the app')
     .option('--json', 'print the codes as JSON')
     .action(async (options, command) => {
-      const context = commandContext(command.optsWithGlobals());
-      await assertLoginAtHand(context);
-      const password = await readPassword({ fromStdin: options.passwordStdin === true, confirm: false });
-      const proof = await readSecondFactor(options, PROOF_FLAGS);
-      const { requireSession, sessionRefused } = await import('../session.js');
-      const { client } = await requireSession(context);
-      const { data, error, response } = await client.POST('/api/v1/users/me/mfa/recovery-codes', { body: { password, ...proof } });
+      const { context, client, body, sessionRefused } = await proveOwnership(command.optsWithGlobals(), options);
+      const { data, error, response } = await client.POST('/api/v1/users/me/mfa/recovery-codes', { body });
       if (!data) throw sessionRefused(context, response, error);
       printRecoveryCodes(data.recovery_codes, options.json === true);
     });
@@ -115,4 +105,21 @@ function printRecoveryCodes(codes: string[], json: boolean): void {
   if (json) return printJson({ recovery_codes: codes });
   printLine('Recovery codes (each works once instead of a code; shown only now, store them somewhere safe):');
   for (const code of codes) printLine(`  ${code}`);
+}
+
+/**
+ * What `disable` and `recovery-codes` both need before their call: the password and a code (asked before the
+ * HTTP client loads, so the prompt comes at once), then the stored session.
+ */
+async function proveOwnership(
+  globals: { baseUrl?: string; token?: string },
+  options: { passwordStdin?: true; code?: string; recoveryCode?: string },
+) {
+  const context = commandContext(globals);
+  await assertLoginAtHand(context);
+  const password = await readPassword({ fromStdin: options.passwordStdin === true, confirm: false });
+  const proof = await readSecondFactor(options, PROOF_FLAGS);
+  const { requireSession, sessionRefused } = await import('../session.js');
+  const { client } = await requireSession(context);
+  return { context, client, sessionRefused, body: { password, ...proof } };
 }
