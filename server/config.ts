@@ -1,5 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import { readMailConfig, type MailConfig } from './mail-config.js';
+import { readMfa, type MfaConfig } from './mfa-config.js';
 import { ASYMMETRIC_ALGORITHMS, parseSigningKeys, type AsymmetricAlgorithm, type SigningKey } from './auth/signing-keys.js';
 
 /**
@@ -68,45 +70,8 @@ export interface Config {
   mfa: MfaConfig;
 }
 
-/** Outgoing mail (server/mail/): how it leaves, what its links point to, and its limits. */
-export interface MailConfig {
-  /**
-   * `smtp`: sent over `SMTP_URL`. `file`: development and tests without `SMTP_URL`; each message is written to
-   * `dir` as an .eml file (the log says where, never what: the link inside is a live credential).
-   * `disabled`: `MAIL_DISABLED=true`; the mail operations answer 503 `mail_disabled`.
-   */
-  transport: 'smtp' | 'file' | 'disabled';
-  smtpUrl: string | undefined;
-  dir: string;
-  from: string;
-  /** Link templates with `{token}`, e.g. `https://app.example.com/reset#token={token}`. */
-  passwordResetUrl: string;
-  emailVerifyUrl: string;
-  passwordResetTtlSeconds: number;
-  emailVerificationTtlSeconds: number;
-  /** After this many failed attempts a message is marked failed (logged, counted in /metrics). */
-  maxAttempts: number;
-  /** The wait after the first failed attempt; it doubles after each (at most an hour). */
-  retryBaseSeconds: number;
-  /** One SMTP attempt's limit; a claim on a message lasts twice this, then another instance may take it. */
-  sendTimeoutSeconds: number;
-  /** Reset, verification and email-change mails one account is sent per hour; past it: 202, nothing sent. */
-  accountMaxPerHour: number;
-  /** Mail requests (forgot, resend, change) one client address may make per hour; past it: 429. */
-  addressMaxPerHour: number;
-}
 
-/** Authenticator apps (TOTP) as a second factor; see server/features/mfa. */
-export interface MfaConfig {
-  /** New enrolments allowed; existing factors are always enforced (a setting must not switch a protection off). */
-  enabled: boolean;
-  /** The `issuer` the authenticator app shows beside the account. */
-  issuer: string;
-  /** AES-256-GCM key for the secrets at rest; undefined only when MFA is off and no key was given. */
-  encryptionKey: Buffer | undefined;
-  /** Admin operations answer 403 `mfa_enrolment_required` to an admin without a confirmed factor. */
-  requireForAdmins: boolean;
-}
+export type { MailConfig, MfaConfig };
 
 export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgresql'; url: string };
 export interface RedisConfig {
@@ -146,7 +111,7 @@ const MIN_SECRET_BYTES = 32;
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production!';
 const DEFAULT_PEPPER = 'authapi-password-prehash-v1';
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): { config: Config; warnings: string[] } {
   const problems: string[] = [];
@@ -224,69 +189,6 @@ export function loadConfig(env: Env = process.env): { config: Config; warnings: 
   return { config, warnings };
 }
 
-const DEFAULT_RESET_URL = 'http://localhost:8000/account#reset_token={token}';
-const DEFAULT_VERIFY_URL = 'http://localhost:8000/account#verify_token={token}';
-
-function readMailConfig(env: Env, read: EnvReader, production: boolean, problems: string[], warnings: string[]): MailConfig {
-  const smtpUrl = env.SMTP_URL?.trim() || undefined;
-  const disabled = read.boolean('MAIL_DISABLED', false);
-  if (smtpUrl && !/^smtps?:\/\/./.test(smtpUrl)) problems.push(`SMTP_URL must start with smtp:// or smtps:// (got "${smtpUrl.replace(/\/\/[^@/]*@/, '//***@')}")`);
-  if (smtpUrl && disabled) problems.push('SMTP_URL and MAIL_DISABLED=true are both set; choose one');
-  const transport = disabled ? 'disabled' : smtpUrl ? 'smtp' : 'file';
-  const dir = resolve(process.cwd(), read.string('MAIL_DIR', './mail'));
-  if (transport === 'file') {
-    if (production) {
-      problems.push('SMTP_URL is not set: production refuses to start without a way to send mail; set SMTP_URL (smtp:// or smtps://), or MAIL_DISABLED=true to run without password reset and email verification');
-    } else {
-      warnings.push(`SMTP_URL is not set: mail is NOT sent. Each message is written to ${dir} as an .eml file instead (the log names the file, never the link). Set SMTP_URL to send mail.`);
-    }
-  }
-  const template = (name: string, fallback: string): string => {
-    const value = read.string(name, fallback);
-    if (!/^https?:\/\/[^\s]+$/.test(value) || !value.includes('{token}')) problems.push(`${name} must be an http(s) URL containing {token} (got "${value}")`);
-    else if (production && transport === 'smtp' && value === fallback) problems.push(`${name} is not set: production mails links to the page of your front end, e.g. https://app.example.com/reset#token={token}`);
-    return value;
-  };
-  const config: MailConfig = {
-    transport,
-    smtpUrl: disabled ? undefined : smtpUrl,
-    dir,
-    from: read.string('MAIL_FROM', 'Auth API <no-reply@localhost>'),
-    passwordResetUrl: template('PASSWORD_RESET_URL', DEFAULT_RESET_URL),
-    emailVerifyUrl: template('EMAIL_VERIFY_URL', DEFAULT_VERIFY_URL),
-    passwordResetTtlSeconds: read.integer('PASSWORD_RESET_TTL_MINUTES', 30, 1, 24 * 60) * 60,
-    emailVerificationTtlSeconds: read.integer('EMAIL_VERIFICATION_TTL_HOURS', 48, 1, 24 * 30) * 3600,
-    maxAttempts: read.integer('MAIL_MAX_ATTEMPTS', 8, 1, 100),
-    retryBaseSeconds: read.integer('MAIL_RETRY_BASE_SECONDS', 10, 1, 3600),
-    sendTimeoutSeconds: read.integer('MAIL_SEND_TIMEOUT_SECONDS', 30, 1, 600),
-    accountMaxPerHour: read.integer('MAIL_ACCOUNT_MAX_PER_HOUR', 5, 1, 1000),
-    addressMaxPerHour: read.integer('MAIL_ADDRESS_MAX_PER_HOUR', 30, 1, 100_000),
-  };
-  if (production && transport === 'smtp' && !env.MAIL_FROM?.trim()) {
-    problems.push('MAIL_FROM is not set: production sends mail from a real address, e.g. "Example <no-reply@example.com>"');
-  }
-  return config;
-}
-
-/** Outside production, without MFA_ENCRYPTION_KEY: a fixed key, announced, so secrets survive a restart. */
-const DEVELOPMENT_MFA_KEY = Buffer.alloc(32, 'authapi-development-only-mfa-key');
-
-function readMfa(read: EnvReader, env: Env, nodeEnv: Config['nodeEnv'], problems: string[], warnings: string[]): MfaConfig {
-  const production = nodeEnv === 'production';
-  const enabled = read.boolean('MFA_ENABLED', true);
-  const raw = env.MFA_ENCRYPTION_KEY?.trim() ?? '';
-  // 32 bytes, as base64 (`openssl rand -base64 32`) or 64 hex digits.
-  const decoded = /^[0-9a-f]{64}$/i.test(raw) ? Buffer.from(raw, 'hex') : Buffer.from(raw, 'base64');
-  let encryptionKey: Buffer | undefined = decoded.length === 32 ? decoded : undefined;
-  if (raw !== '' && !encryptionKey) problems.push('MFA_ENCRYPTION_KEY must be 32 bytes, base64 (`openssl rand -base64 32`) or 64 hex digits');
-  else if (!encryptionKey && enabled && production) {
-    problems.push('MFA_ENCRYPTION_KEY is not set; production refuses to start without it while MFA_ENABLED=true (make one with `openssl rand -base64 32`)');
-  } else if (!encryptionKey && !production) {
-    if (enabled && nodeEnv === 'development') warnings.push('MFA_ENCRYPTION_KEY is not set: using a development key for authenticator secrets. Never run like this in production.');
-    encryptionKey = DEVELOPMENT_MFA_KEY;
-  }
-  return { enabled, issuer: read.string('MFA_ISSUER', 'authapi'), encryptionKey, requireForAdmins: read.boolean('REQUIRE_MFA_FOR_ADMINS', false) };
-}
 
 function describeSecretProblem(secret: string): string | undefined {
   if (secret === '') return 'is not set';
@@ -394,7 +296,7 @@ export function loadDotEnv(path = resolve(process.cwd(), '.env')): boolean {
   return true;
 }
 
-class EnvReader {
+export class EnvReader {
   constructor(
     private readonly env: Env,
     private readonly problems: string[],
