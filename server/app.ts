@@ -99,16 +99,6 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   );
   const passwordPolicy = new PasswordPolicy(config.passwordMinScore);
   const clock = options.clock ?? systemClock;
-  const mfa = new MfaService({
-    em: orm.em,
-    passwords,
-    sessions,
-    loginThrottle,
-    totp: new Totp(clock),
-    box: config.mfa.encryptionKey ? new SecretBox(config.mfa.encryptionKey) : undefined,
-    settings: config.mfa,
-    clock,
-  });
   const metrics = config.metricsEnabled ? createMetrics(() => sessions.countActive()) : undefined;
   const transport = createMailTransport(config.mail);
   let sender: MailSender | undefined;
@@ -133,6 +123,17 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       takeResetRequest: (em, row) => mail.takeResetRequest(em, row),
     });
   }
+  const mfa = new MfaService({
+    em: orm.em,
+    passwords,
+    sessions,
+    loginThrottle,
+    totp: new Totp(clock),
+    box: config.mfa.encryptionKey ? new SecretBox(config.mfa.encryptionKey) : undefined,
+    settings: config.mfa,
+    clock,
+    mail,
+  });
   const users = new UsersService({ em: orm.em, passwords, passwordPolicy, sessions, loginThrottle, mail, mfa, requireVerifiedEmail: config.requireVerifiedEmail });
   const admin = new AdminService({ em: orm.em, sessions, passwords, passwordPolicy, loginThrottle, mail });
 

@@ -79,3 +79,24 @@ export function emailChangeRequestedNotice(newEmail: string): RenderedMail {
     'If this was not you, change your password now: whoever asked knows it.',
   ]);
 }
+
+export function mfaEnabledNotice(): RenderedMail {
+  return render('An authenticator app was added to your account', [
+    'Logging in to your account now needs a code from an authenticator app, and every other session was logged out.',
+    'If this was not you, reset your password now and tell your administrator: whoever did it can log in as you.',
+  ]);
+}
+
+export function mfaDisabledNotice(): RenderedMail {
+  return render('The authenticator app was removed from your account', [
+    'Logging in to your account no longer needs a code from an authenticator app, and every other session was logged out.',
+    'If this was not you, reset your password now, add your app again and tell your administrator.',
+  ]);
+}
+
+export function recoveryCodesReplacedNotice(): RenderedMail {
+  return render('New recovery codes for your account', [
+    'New recovery codes were made for your account; the old ones no longer work.',
+    'If this was not you, reset your password now and tell your administrator.',
+  ]);
+}

@@ -191,7 +191,15 @@ export class AccountMail {
   async passwordChanged(em: EntityManager, user: { id: number; email: string }): Promise<void> {
     const now = this.now();
     await voidLinkTokens(em, user.id, ['password_reset'], now);
-    if (this.enabled) enqueueMail(em, { email: user.email, userId: user.id }, templates.passwordChangedNotice(), now);
+    this.notify(em, user, templates.passwordChangedNotice());
+  }
+
+  /**
+   * A security notice (no link) to the account's address, in the caller's transaction; the caller wakes the sender
+   * (`delivered()`) once it has committed. Nothing with MAIL_DISABLED.
+   */
+  notify(em: EntityManager, user: { id: number; email: string }, notice: templates.RenderedMail): void {
+    if (this.enabled) enqueueMail(em, { email: user.email, userId: user.id }, notice, this.now());
   }
 
   /** Wakes the sender after a caller's transaction with queued mail has committed. */

@@ -24,6 +24,8 @@ import {
   mfaNotPending,
   wrongPassword,
 } from '../../errors.js';
+import * as notices from '../../mail/templates.js';
+import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
@@ -47,6 +49,8 @@ export interface MfaServiceDeps {
   box: SecretBox | undefined;
   settings: MfaConfig;
   clock: Clock;
+  /** A notice to the account's address when a factor is added or removed or the recovery codes are replaced. */
+  mail: AccountMail;
 }
 
 /**
@@ -95,25 +99,28 @@ export class MfaService {
 
   /** The app proved it has the secret: the factor is on, the account's other sessions end, ten recovery codes. */
   async confirm(userId: number, sessionId: string, code: string, client: ClientInfo): Promise<string[]> {
-    const { em, sessions } = this.deps;
-    const factor = await em.findOne(MfaFactorSchema, { user: userId });
+    const { em, sessions, mail } = this.deps;
+    const factor = await em.findOne(MfaFactorSchema, { user: userId }, { populate: ['user'] });
     if (!factor || factor.confirmedAt) throw factor ? mfaAlreadyEnabled() : mfaNotPending();
     // Not counted by the throttle: whoever holds this session chose the secret, so a guess here wins nothing.
     const step = await this.deps.totp.match(this.secretOf(factor, userId), code, factor.lastUsedStep ?? null);
     if (step === undefined) throw invalidMfaCode(403);
-    return em.transactional(async (tx) => {
+    const codes = await em.transactional(async (tx) => {
       const won = await tx.nativeUpdate(MfaFactorSchema, { id: factor.id, confirmedAt: null }, { confirmedAt: new Date(), lastUsedStep: step });
       if (won !== 1) throw mfaAlreadyEnabled();
       const codes = await this.replaceRecoveryCodes(tx, userId);
       const ended = await sessions.revokeAllOf(tx, userId, 'mfa_enabled', sessionId);
       recordAudit(tx, { event: 'mfa_enabled', userId, client, details: { sessions_ended: ended } });
+      mail.notify(tx, factor.user, notices.mfaEnabledNotice());
       await tx.flush();
       return codes;
     });
+    mail.delivered();
+    return codes;
   }
 
   async remove(userId: number, sessionId: string, password: string, proof: SecondFactorProof, client: ClientInfo): Promise<void> {
-    const { em, sessions } = this.deps;
+    const { em, sessions, mail } = this.deps;
     const { user, factor } = await this.confirmedFactorOf(userId, password);
     await this.prove(user, factor, proof, 403, client);
     await em.transactional(async (tx) => {
@@ -122,20 +129,25 @@ export class MfaService {
       await tx.nativeDelete(MfaFactorSchema, { user: userId });
       const ended = await sessions.revokeAllOf(tx, userId, 'mfa_disabled', sessionId);
       recordAudit(tx, { event: 'mfa_disabled', userId, client, details: { sessions_ended: ended } });
+      mail.notify(tx, user, notices.mfaDisabledNotice());
       await tx.flush();
     });
+    mail.delivered();
   }
 
   async regenerateRecoveryCodes(userId: number, password: string, proof: SecondFactorProof, client: ClientInfo): Promise<string[]> {
-    const { em } = this.deps;
+    const { em, mail } = this.deps;
     const { user, factor } = await this.confirmedFactorOf(userId, password);
     await this.prove(user, factor, proof, 403, client);
-    return em.transactional(async (tx) => {
+    const codes = await em.transactional(async (tx) => {
       const codes = await this.replaceRecoveryCodes(tx, userId);
       recordAudit(tx, { event: 'recovery_codes_regenerated', userId, client });
+      mail.notify(tx, user, notices.recoveryCodesReplacedNotice());
       await tx.flush();
       return codes;
     });
+    mail.delivered();
+    return codes;
   }
 
   /**
