@@ -2,7 +2,7 @@ import type { components } from '../../../generated/openapi.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
 import { recordAudit, type AuditEntry, type ClientInfo } from '../audit/audit-log.js';
-import { revokeSessionsOf } from '../sessions/sessions.service.js';
+import { revokeSessionsOf } from '../sessions/session-rows.js';
 import { assertKeepsAnActiveAdmin } from './last-admin.js';
 
 type Role = components['schemas']['Role'];

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { LockMode } from '@mikro-orm/core';
 import type { components } from '../../../generated/openapi.js';
 import type { AccessTokens } from '../../auth/access-tokens.js';
 import type { RefreshTokenCodec } from '../../auth/refresh-tokens.js';
 import { systemClock, type Clock } from '../../clock.js';
 import type { Config } from '../../config.js';
 import { RefreshTokenSchema } from '../../db/entities/refresh-token.entity.js';
-import { SessionSchema, type Session } from '../../db/entities/session.entity.js';
+import { SessionSchema } from '../../db/entities/session.entity.js';
 import { UserSchema } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
 import { invalidRefreshToken, refreshTokenReused, sessionNotFound } from '../../errors.js';
@@ -14,6 +13,7 @@ import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionAuthenticator } from '../../http/authenticate.js';
 import type { UserView } from '../users/user-view.js';
 import type { SessionLookup } from '../../db/session-lookup.js';
+import { addSeconds, earliest, isLive, liveSessionsOf, lockSession, revokeSessionsOf, revokeWhere } from './session-rows.js';
 
 /** A fresh pair as services make it: the refresh token always there (the HTTP layer may move it to a cookie). */
 export type TokenPair = components['schemas']['TokenResponse'] & { refresh_token: string };
@@ -249,54 +249,4 @@ export class SessionsService implements SessionAuthenticator {
       refresh_token: refreshToken,
     };
   }
-}
-
-/**
- * Ends every live session of a user (all but `exceptSessionId`, when given); the number ended. Also for
- * `npm run manage`, which has no SessionsService.
- */
-export function revokeSessionsOf(
-  em: EntityManager,
-  userId: number,
-  reason: RevocationReason,
-  exceptSessionId?: string,
-  now = new Date(),
-): Promise<number> {
-  return revokeWhere(em, exceptSessionId ? { user: userId, id: { $ne: exceptSessionId } } : { user: userId }, reason, now);
-}
-
-function revokeWhere(em: EntityManager, where: Record<string, unknown>, reason: RevocationReason, now: Date): Promise<number> {
-  return em.nativeUpdate(SessionSchema, { ...where, revokedAt: null }, { revokedAt: now, revokedReason: reason });
-}
-
-function liveSessionsOf(userId: number, now: Date) {
-  return { user: userId, revokedAt: null, idleExpiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } };
-}
-
-/**
- * Locks a session's row for the rest of the transaction and reads it afresh.
- * Everything that changes a session's refresh tokens (a refresh, a password
- * change's reissue) takes this lock first, so they run one after the other.
- * SQLite does so anyway (one transaction at a time; it ignores FOR UPDATE);
- * under PostgreSQL's READ COMMITTED a reissue's DELETE would otherwise miss
- * the successor a concurrent refresh committed a moment before, leaving a
- * refresh token alive after the password change.
- */
-function lockSession(em: EntityManager, sessionId: string): Promise<Session | null> {
-  // No join: FOR UPDATE would lock the user's row too, and a password change
-  // (which updates that row first) would then deadlock with a refresh.
-  return em.findOne(SessionSchema, { id: sessionId }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
-}
-
-function isLive(session: Session, now: Date): boolean {
-  return session.revokedAt == null && session.idleExpiresAt > now && session.absoluteExpiresAt > now;
-}
-
-
-function addSeconds(date: Date, seconds: number): Date {
-  return new Date(date.getTime() + seconds * 1000);
-}
-
-function earliest(a: Date, b: Date): Date {
-  return a < b ? a : b;
 }
