@@ -55,6 +55,11 @@ function showRecoveryCodes(codes: string[]): void {
   box.focus();
 }
 
+function hideRecoveryCodes(): void {
+  element('mfa-codes', HTMLElement).hidden = true;
+  element('mfa-codes-list', HTMLOListElement).replaceChildren();
+}
+
 /** The second-factor card: add an authenticator app, confirm it, new recovery codes, remove it. */
 export function setUpMfa(render: () => Promise<void>): void {
   onSubmit('mfa-enrol', async (form) => {
@@ -70,10 +75,10 @@ export function setUpMfa(render: () => Promise<void>): void {
     if (error) return report(form, error);
     form.reset();
     element('mfa-setup', HTMLElement).hidden = true;
+    showRecoveryCodes(data.recovery_codes);
     done('Authenticator app on; every other session was signed out. Store your recovery codes now.');
     // Confirming ended the other sessions: the whole screen is read again.
     await render();
-    showRecoveryCodes(data.recovery_codes);
   });
 
   onSubmit('mfa-manage', async (form, action) => {
@@ -82,20 +87,17 @@ export function setUpMfa(render: () => Promise<void>): void {
       const { error } = await client.api.DELETE('/api/v1/users/me/mfa/totp', { body });
       if (error) return report(form, error);
       form.reset();
-      element('mfa-codes', HTMLElement).hidden = true;
+      hideRecoveryCodes();
       done('Authenticator app removed; every other session was signed out. Signing in needs only your password again.');
       return render();
     }
     const { data, error } = await client.api.POST('/api/v1/users/me/mfa/recovery-codes', { body });
     if (error) return report(form, error);
     form.reset();
+    showRecoveryCodes(data.recovery_codes);
     done('New recovery codes; the earlier ones no longer work. Store these now.');
     await render();
-    showRecoveryCodes(data.recovery_codes);
   });
 
-  onClick('mfa-codes-stored', () => {
-    element('mfa-codes', HTMLElement).hidden = true;
-    element('mfa-codes-list', HTMLOListElement).replaceChildren();
-  });
+  onClick('mfa-codes-stored', hideRecoveryCodes);
 }

@@ -52,14 +52,18 @@ export function report(form: HTMLFormElement | undefined, problem: Problem | und
     problemBox.append(note);
   }
   problemBox.hidden = false;
+  // One note per field: a body matched against several schemas (a code or a recovery code) has several complaints.
+  const notes = new Map<HTMLInputElement, string[]>();
   for (const { path, message } of problem?.errors ?? []) {
     const name = CSS.escape(path.replace(/^\/body\//, ''));
     const input = form?.querySelector<HTMLInputElement>(`input[name="${name}"], input[data-fields~="${name}"]`);
-    if (!input) continue;
+    if (input) notes.set(input, [...(notes.get(input) ?? []), message]);
+  }
+  for (const [input, messages] of notes) {
     const note = document.createElement('p');
     note.className = 'field-error';
     note.id = `${input.id}-error`;
-    note.textContent = message;
+    note.textContent = [...new Set(messages)].join('; ');
     input.setAttribute('aria-invalid', 'true');
     input.setAttribute('aria-describedby', note.id);
     input.after(note);

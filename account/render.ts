@@ -11,10 +11,9 @@ export async function render(): Promise<void> {
     client.api.GET('/api/v1/users/me/sessions'),
     client.api.GET('/api/v1/users/me/mfa'),
   ]);
-  if (!me.data || !sessions.data || !mfa.data) {
-    if (!client.loggedIn) return show('signed-out');
-    return report(undefined, me.error ?? sessions.error ?? mfa.error);
-  }
+  // Signed out while the answers were on their way (or the session ended): they describe a screen no longer wanted.
+  if (!client.loggedIn) return show('signed-out');
+  if (!me.data || !sessions.data || !mfa.data) return report(undefined, me.error ?? sessions.error ?? mfa.error);
   renderProfile(me.data);
   renderSessions(sessions.data);
   renderMfa(mfa.data);
