@@ -36,7 +36,7 @@ export async function openLink(render: () => Promise<void>): Promise<boolean> {
   // Whoever opened the link, this browser's own session (if any) is the screen to show next.
   if (client.loggedIn || (await client.resume())) await render();
   else show('signed-out');
-  if (error) report(undefined, error, undefined, 'If your email is still not verified, ask for a new link from your profile once signed in.');
+  if (error) report(undefined, error, undefined, 'If your email is not verified yet, ask for a new link from your profile.');
   else done(`The email address ${data.email} is verified.`);
   return true;
 }
