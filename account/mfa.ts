@@ -11,11 +11,15 @@ const STATUS: Record<MfaStatus['totp'], string> = {
   enabled: 'On: signing in needs a code from your authenticator app (or a recovery code) after the password.',
 };
 
+const SETTING_UP = 'Setting up: add the account to your app, then type the code it shows to turn it on.';
+
 export function renderMfa(status: MfaStatus): void {
   const enabled = status.totp === 'enabled';
+  // While a set-up is on screen, its own form is the next step, not starting another.
+  const settingUp = !enabled && !element('mfa-setup', HTMLElement).hidden;
   const left = enabled ? ` Recovery codes left: ${status.recovery_codes_remaining}.` : '';
-  element('mfa-status', HTMLElement).textContent = `${STATUS[status.totp]}${left}`;
-  element('mfa-enrol', HTMLFormElement).hidden = enabled;
+  element('mfa-status', HTMLElement).textContent = settingUp ? SETTING_UP : `${STATUS[status.totp]}${left}`;
+  element('mfa-enrol', HTMLFormElement).hidden = enabled || settingUp;
   element('mfa-manage', HTMLFormElement).hidden = !enabled;
   if (enabled) element('mfa-setup', HTMLElement).hidden = true;
 }
@@ -26,6 +30,8 @@ function showSetup(enrolment: TotpEnrolment): void {
   element('mfa-uri', HTMLInputElement).value = enrolment.otpauth_uri;
   element('mfa-qr', HTMLElement).replaceChildren(...qrCode(enrolment.qr_svg));
   element('mfa-setup', HTMLElement).hidden = false;
+  element('mfa-enrol', HTMLFormElement).hidden = true;
+  element('mfa-status', HTMLElement).textContent = SETTING_UP;
   element('mfa-confirm-code', HTMLInputElement).focus();
 }
 

@@ -56,6 +56,7 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
       expect(uri.protocol).toBe('otpauth:');
       expect(uri.searchParams.get('secret')).toBe(secret);
       expect(await page.locator('#mfa-qr svg[role="img"]').count()).toBe(1);
+      expect(await page.locator('#mfa-enrol').isHidden()).toBe(true);
       // The code field has the focus: the user types what the app shows straight away.
       await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('mfa-confirm-code');
       await shoot(page, 'mfa-1-set-up');
