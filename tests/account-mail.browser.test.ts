@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shoot, signIn, signOut } from './helpers/account-page.js';
+import { openSignedIn, shoot, signIn, signOut } from './helpers/account-page.js';
 import { CHROMIUM_PATH, foreignRequests, hasChromium, launchChromium, openObservedPage } from './helpers/browser.js';
 import { freePort } from './helpers/ports.js';
 import { GOOD_PASSWORD, registerAccount, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
@@ -159,13 +159,9 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
   });
 
   it('changes the email: the link mailed to the new address moves the account there', async () => {
-    const observed = await openObservedPage(browser);
-    const { page } = observed;
-    const { email } = await registerAccount(server);
+    const { observed, page, email } = await openSignedIn(browser, server);
     const newEmail = uniqueEmail('page-moved');
     try {
-      await page.goto(`${server.url}/account`);
-      await signIn(page, email, GOOD_PASSWORD);
       await page.getByLabel('New email').fill(newEmail);
       await page.locator('#email-password').fill('not the password at all');
       await page.getByRole('button', { name: 'Change email' }).click();

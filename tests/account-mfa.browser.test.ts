@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { shoot, signIn, signOut } from './helpers/account-page.js';
-import { CHROMIUM_PATH, foreignRequests, hasChromium, launchChromium, openObservedPage } from './helpers/browser.js';
-import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
+import { openSignedIn, shoot, signIn, signOut } from './helpers/account-page.js';
+import { CHROMIUM_PATH, foreignRequests, hasChromium, launchChromium } from './helpers/browser.js';
+import { bearer, GOOD_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
 import { codeAt, movableClock } from './helpers/totp.js';
 
 const SUITE = hasChromium
@@ -34,12 +34,8 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
   });
 
   it('adds an authenticator app by clicking, asks for its code at sign-in, takes a recovery code once, renews the codes and removes the app', async () => {
-    const observed = await openObservedPage(browser);
-    const { page } = observed;
-    const { email } = await registerAccount(server);
+    const { observed, page, email } = await openSignedIn(browser, server);
     try {
-      await page.goto(`${server.url}/account`);
-      await signIn(page, email, GOOD_PASSWORD);
       await page.locator('#mfa-status', { hasText: /^Off:/ }).waitFor();
       const elsewhere = await server.client.POST('/api/v1/users/login', { body: { email, password: GOOD_PASSWORD } });
 
@@ -151,12 +147,8 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
   });
 
   it('a second step left too long goes back to the password step, saying why', async () => {
-    const observed = await openObservedPage(browser);
-    const { page } = observed;
-    const { email } = await registerAccount(server);
+    const { observed, page, email } = await openSignedIn(browser, server);
     try {
-      await page.goto(`${server.url}/account`);
-      await signIn(page, email, GOOD_PASSWORD);
       await page.locator('#mfa-enrol-password').fill(GOOD_PASSWORD);
       await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
       await page.locator('#mfa-setup').waitFor();

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { openObservedPage, type ObservedPage } from './browser.js';
+import { GOOD_PASSWORD, registerAccount, type TestServer } from './server.js';
 
 /** Written by every run (dist/ is not committed); ACCOUNT_SCREENSHOT_DIR puts them elsewhere. */
 export const SCREENSHOTS = process.env.ACCOUNT_SCREENSHOT_DIR ?? resolve(import.meta.dirname, '..', '..', 'dist', 'screenshots', 'account');
@@ -31,4 +33,13 @@ export async function signIn(page: Page, email: string, password: string, expect
 export async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await page.getByRole('status').filter({ hasText: /^Signed out\.$/ }).waitFor();
+}
+
+/** A fresh account, signed in on the account page of a fresh browser context by typing; close `observed` after. */
+export async function openSignedIn(browser: Browser, server: TestServer): Promise<{ observed: ObservedPage; page: Page; email: string }> {
+  const { email } = await registerAccount(server);
+  const observed = await openObservedPage(browser);
+  await observed.page.goto(`${server.url}/account`);
+  await signIn(observed.page, email, GOOD_PASSWORD);
+  return { observed, page: observed.page, email };
 }
