@@ -1,5 +1,5 @@
 import { client, COOKIE_MODE, publicApi } from './api.js';
-import { clearProblems, done, element, field, onClick, onSubmit, report, say, show } from './page.js';
+import { clearProblems, done, element, field, onClick, onSubmit, report, say, show, unrenewed } from './page.js';
 
 /** The token of the reset link being used, kept only in memory once it is off the address bar. */
 let resetToken: string | undefined;
@@ -44,7 +44,7 @@ export async function openLink(render: () => Promise<void>): Promise<boolean> {
 /** The reset screen: a new password for the link's account, then signed in with it. */
 export function setUpLinks(render: () => Promise<void>): void {
   // A link opened in a tab where the page is already loaded changes only the fragment: no new page load.
-  window.addEventListener('hashchange', () => void openLink(render));
+  window.addEventListener('hashchange', () => void openLink(render).catch(unrenewed));
 
   onSubmit('reset-password', async (form) => {
     if (resetToken === undefined) return show('signed-out');
@@ -69,10 +69,12 @@ export function setUpLinks(render: () => Promise<void>): void {
     say('Password changed; you are signed in, and every other session was signed out.');
   });
 
-  onClick('reset-cancel', () => {
+  // Back to whatever this browser had: the link may have been opened where someone is signed in.
+  onClick('reset-cancel', async () => {
     resetToken = undefined;
     element('reset-password', HTMLFormElement).reset();
     clearProblems();
-    show('signed-out');
+    if (client.loggedIn || (await client.resume())) await render();
+    else show('signed-out');
   });
 }
