@@ -1,20 +1,14 @@
 import { createServer, type Server } from 'node:http';
-import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shoot } from './helpers/account-page.js';
 import { CHROMIUM_PATH, foreignRequests, hasChromium, launchChromium, openObservedPage } from './helpers/browser.js';
 import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
 const SUITE = hasChromium
   ? 'the account page in Chromium'
   : `the account page in Chromium (SKIPPED: no browser at ${CHROMIUM_PATH}; install Debian's chromium package)`;
-
-/** Written by every run (dist/ is not committed); ACCOUNT_SCREENSHOT_DIR puts them elsewhere. */
-const SCREENSHOTS = process.env.ACCOUNT_SCREENSHOT_DIR ?? resolve(import.meta.dirname, '..', 'dist', 'screenshots', 'account');
-const PHONE = { width: 390, height: 844 };
-const DESKTOP = { width: 1280, height: 900 };
 
 /** A page of another origin (another port on this machine): the browser app that calls the API cross-origin. */
 async function startOtherOrigin(): Promise<{ origin: string; close(): Promise<void> }> {
@@ -27,14 +21,6 @@ async function startOtherOrigin(): Promise<{ origin: string; close(): Promise<vo
   return { origin: `http://127.0.0.1:${port}`, close: () => new Promise((done) => server.close(() => done())) };
 }
 
-async function shoot(page: Page, name: string): Promise<void> {
-  for (const [size, viewport] of [['desktop', DESKTOP], ['phone', PHONE]] as const) {
-    await page.setViewportSize(viewport);
-    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${size}.png`), fullPage: true });
-  }
-  await page.setViewportSize(DESKTOP);
-}
-
 describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
   let server: TestServer;
   let browser: Browser;
@@ -44,7 +30,6 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
   beforeAll(async () => {
     [listed, unlisted, browser] = await Promise.all([startOtherOrigin(), startOtherOrigin(), launchChromium()]);
     server = await startTestServer({ CORS_ORIGINS: listed.origin, ACCESS_TOKEN_EXPIRE_MINUTES: '1' });
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
@@ -108,7 +93,7 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
       expect((await server.client.POST('/api/v1/users/login', { body: { email, password: GOOD_PASSWORD } })).response.status).toBe(401);
 
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();
-      await page.getByRole('status').filter({ hasText: 'Signed out.' }).waitFor();
+      await page.getByRole('status').filter({ hasText: /^Signed out\.$/ }).waitFor();
       await page.reload();
       await page.getByRole('heading', { name: 'Sign in' }).waitFor();
       expect(await page.locator('#signed-in').isHidden()).toBe(true);
@@ -116,7 +101,7 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
       await page.getByLabel('Email').first().fill(email);
       await page.getByLabel('Password').first().fill(newPassword);
       await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('status').filter({ hasText: 'Signed in.' }).waitFor();
+      await page.getByRole('status').filter({ hasText: /^Signed in\.$/ }).waitFor();
       // A reload keeps the session: the page gets a new access token from the cookie.
       await page.reload();
       await page.locator('#profile-email', { hasText: email }).waitFor();
