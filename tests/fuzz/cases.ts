@@ -88,12 +88,15 @@ export interface Rendered {
   garbage?: Buffer;
   /** Every password the request carries, for the log check. */
   passwords: string[];
+  /** Every email address it carries: the mail log names recipients, so text inside one is no leak. */
+  emails: string[];
 }
 
 /** The case as bytes, its Refs filled in from the live accounts. */
 export function render(c: FuzzCase, op: Operation | undefined, identities: Record<IdentityName, Identity>): Rendered {
   const subject = identities[c.subject];
   const passwords: string[] = [];
+  const emails: string[] = [];
   const resolve = (value: Value | Raw, key?: string): Value | Raw => {
     if (value instanceof Ref) {
       if (value.field !== 'linkToken') return value.spell(subject[value.field]);
@@ -102,6 +105,7 @@ export function render(c: FuzzCase, op: Operation | undefined, identities: Recor
     if (value instanceof Nested) return value.build();
     if (value instanceof Raw || value === null || typeof value !== 'object') {
       if (typeof value === 'string' && key !== undefined && /password/i.test(key)) passwords.push(value);
+      if (typeof value === 'string' && key !== undefined && /email/i.test(key)) emails.push(value);
       return value;
     }
     if (Array.isArray(value)) return value.map((item) => resolveValue(item, key));
@@ -148,6 +152,7 @@ export function render(c: FuzzCase, op: Operation | undefined, identities: Recor
     body,
     garbage: c.garbage === undefined ? undefined : Buffer.from(c.garbage, 'latin1'),
     passwords,
+    emails,
   };
 }
 

@@ -71,7 +71,7 @@ async function main(): Promise<number> {
 
     await new Promise((resolve) => setImmediate(resolve)); // let the last log lines arrive
     const logs = server.logs();
-    const leaked = secretsInLogs(logs, fuzzer.secrets, fuzzer.paths);
+    const leaked = secretsInLogs(logs, fuzzer.secrets, fuzzer.sentInClear);
     console.log(`\nlog check: ${fuzzer.secrets.size} passwords and tokens looked for in ${(logs.length / 1e6).toFixed(1)} MB of server log: ${leaked.length} found`);
     for (const { secret, where } of leaked.slice(0, 5)) console.log(`  ${secret.slice(0, 12)}… in: ${where}`);
 

@@ -63,8 +63,12 @@ export class Fuzzer {
   readonly reports = new Map<string, TargetReport>();
   /** Every password sent and every token issued, for the log check. */
   readonly secrets = new Set<string>();
-  /** Every path sent: the access log shows paths, so text in one is no leak (a generated password may be "toString" and a path too). */
-  readonly paths = new Set<string>();
+  /**
+   * Text the server may log: every path sent (the access log shows paths) and every email address sent (the mail
+   * log names recipients). A generated password found inside one is no leak: it may be "toString" and a path too,
+   * or "constructor" and part of an address (seen in a 10,000-case run).
+   */
+  readonly sentInClear = new Set<string>();
   private readonly client: WireClient;
   private readonly validator = new SchemaValidator();
   private readonly accounts = new Map<IdentityName, Identity>();
@@ -122,7 +126,8 @@ export class Fuzzer {
     const rendered = render(c, target.op, identities);
     for (const password of rendered.passwords) this.secrets.add(password);
     const path = rendered.path.split('?')[0] ?? '';
-    this.paths.add(path).add(safeDecode(path));
+    this.sentInClear.add(path).add(safeDecode(path));
+    for (const email of rendered.emails) this.sentInClear.add(email);
     const report = this.reportFor(target.name);
     report.cases += 1;
     report.kinds.set(c.kind, (report.kinds.get(c.kind) ?? 0) + 1);
@@ -232,14 +237,14 @@ function safeDecode(path: string): string {
  * are decoded first, so a secret cannot hide as numbers. Only secrets of 8 characters or more are looked for: shorter
  * ones (e.g. a 1-character login password) turn up in ordinary log text by chance.
  */
-export function secretsInLogs(logs: string, secrets: Iterable<string>, paths: Iterable<string> = []): { secret: string; where: string }[] {
-  const sentInPaths = [...paths].join('\n');
+export function secretsInLogs(logs: string, secrets: Iterable<string>, sentInClear: Iterable<string> = []): { secret: string; where: string }[] {
+  const loggable = [...sentInClear].join('\n');
   const buffers = [...logs.matchAll(/"data":\[([\d,]*)\]/g)].map((m) => Buffer.from((m[1] ?? '').split(',').filter(Boolean).map(Number)).toString('latin1'));
   const text = [logs, ...buffers].join('\n');
   const PREFIX = 8;
   const byPrefix = new Map<string, string[]>();
   for (const secret of secrets) {
-    if (secret.length < PREFIX || sentInPaths.includes(secret)) continue;
+    if (secret.length < PREFIX || loggable.includes(secret)) continue;
     for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
       const prefix = form.slice(0, PREFIX);
       byPrefix.set(prefix, [...(byPrefix.get(prefix) ?? []), form]);
