@@ -12,6 +12,7 @@ import type { Context, Middleware } from 'koa';
 // For its `ctx.request.rawBody` type: koa-bodyparser is what tells "no body" from "{}".
 import type {} from 'koa-bodyparser';
 import * as OpenApiValidator from 'express-openapi-validator';
+import { withoutOtherBranches } from './one-of-errors.js';
 import { AppError, internalError, methodNotAllowed, missingToken, notFound, requestRejected, validationFailed, type FieldError } from '../errors.js';
 import { EOV_ALLOW_UNKNOWN_QUERY, EOV_ROUTING_SETTINGS, eovSteps, runEovStep } from './eov-internals.js';
 import { compileEovRoutesOnce, StaticOperationMatches } from './eov-route-cache.js';
@@ -220,7 +221,7 @@ function run(step: EovHandler, req: RequestShim, res: ResponseShim): Promise<voi
 
 function toAppError(error: unknown, sentBody: boolean): AppError {
   const status = statusOf(error) ?? 500;
-  if (status === 400) return validationFailed(fieldErrors(error));
+  if (status === 400) return validationFailed(withoutOtherBranches(fieldErrors(error)));
   // Without a body there is no Content-Type either; EOV calls that 415, the client simply forgot the body.
   if (status === 415 && !sentBody) return validationFailed([{ path: '/body', message: 'is required' }]);
   if (status === 404) return notFound();
