@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserSchema } from '../server/db/entities/user.entity.js';
-import { movableClock, startSmtpServer, tokenIn, type TestSmtpServer } from './helpers/smtp.js';
+import { testClock } from './helpers/clock.js';
+import { startSmtpServer, tokenIn, type TestSmtpServer } from './helpers/smtp.js';
 import { bearer, GOOD_PASSWORD, registerAccount, registerAndLogin, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
 
 const FORGOT = '/api/v1/users/password/forgot';
@@ -13,7 +14,7 @@ const NEW_PASSWORD = 'a brand new passphrase for this';
 describe('password reset, email verification and email change over a real SMTP server', () => {
   let smtp: TestSmtpServer;
   let server: TestServer;
-  const clock = movableClock();
+  const clock = testClock();
 
   beforeAll(async () => {
     smtp = await startSmtpServer();

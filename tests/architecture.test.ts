@@ -43,3 +43,31 @@ describe('layering', () => {
     expect(importsOf(join(SERVER, 'app.ts'))).toContain('./features/users/users.service.js');
   });
 });
+
+const TESTS = fileURLToPath(new URL('./', import.meta.url));
+
+describe('test files share a worker process (isolate: false in vitest.config.ts)', () => {
+  // Built from pieces so that this file does not match itself.
+  const processWide = [['vi', '\\.(?:mock|doMock|stub\\w*|spyOn|useFakeTimers|setSystemTime)\\('], ['process\\.env\\.\\w+\\s*=(?!=)'], ['process\\.chdir\\(']].map(
+    (parts) => new RegExp(parts.join('')),
+  );
+  // Not loaded by vitest: this file (its patterns), and `npm run fuzz`'s command, a process of its own.
+  const ownProcess = [fileURLToPath(import.meta.url), join(TESTS, 'fuzz', 'cli.ts')];
+  const files = sourceFiles(TESTS).filter((file) => !ownProcess.includes(file));
+
+  it('no test changes what the next file in the same process would see: no module mocks, stubs, fake timers, env or cwd changes', () => {
+    const offending = files.flatMap((file) =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .flatMap((line, index) => (processWide.some((pattern) => pattern.test(line)) ? [`${relative(TESTS, file)}:${index + 1}: ${line.trim()}`] : [])),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('the check reads the test files and its patterns match what they forbid', () => {
+    expect(files.length).toBeGreaterThan(50);
+    expect(processWide.some((pattern) => pattern.test(`vi.${'mock'}('x')`))).toBe(true);
+    expect(processWide.some((pattern) => pattern.test(`process.env.${'FOO'} = '1'`))).toBe(true);
+    expect(processWide.some((pattern) => pattern.test(`process.env.${'FOO'} === '1'`))).toBe(false);
+  });
+});

@@ -3,11 +3,12 @@ import { spawn } from 'node:child_process';
 import { AUTHCLI_BIN, cliLogin, createCliSandbox, EXIT, parseJson, shellCommand, type CliSandbox } from './helpers/cli.js';
 import { payloadOf } from './helpers/tokens.js';
 import { GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
-import { codeAt, movableClock } from './helpers/totp.js';
+import { testClock } from './helpers/clock.js';
+import { codeAt, startOfTotpStep, TOTP_STEP_MS } from './helpers/totp.js';
 
 // `authcli mfa …` and `authcli login` with a second factor, run as the built binary against a server whose clock
 // the test moves; every code is computed from the secret `mfa enable` printed.
-const clock = movableClock();
+const clock = testClock({ frozenAt: startOfTotpStep() });
 let server: TestServer;
 const sandboxes: CliSandbox[] = [];
 function sandbox(): CliSandbox {
@@ -39,7 +40,7 @@ async function enrolWithCli(cli: CliSandbox) {
   const confirmed = await cli.run(['mfa', 'confirm', '--code', await codeAt(secret, clock), '--json']);
   expect(confirmed.code, confirmed.stderr).toBe(EXIT.ok);
   const recoveryCodes = recoveryCodesOf(confirmed.stdout);
-  clock.advance(30);
+  clock.advance(TOTP_STEP_MS);
   return { email, secret, recoveryCodes };
 }
 
@@ -99,7 +100,7 @@ describe('authcli mfa', () => {
     expect(typedCode).toMatch(/^\d{6}$/);
     expect(result.output).not.toContain(typedCode);
     expect(result.output.match(/[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}-[0-9a-z]{4}/g)).toHaveLength(10);
-    clock.advance(30);
+    clock.advance(TOTP_STEP_MS);
   });
 
   it('login asks for the code: --code logs in with amr pwd+otp; the same code again and a code from two steps ago are refused', async () => {
@@ -118,7 +119,7 @@ describe('authcli mfa', () => {
     expect(replay.code).toBe(EXIT.generalError);
     expect(replay.stderr).toContain('invalid_mfa_code');
 
-    clock.advance(60);
+    clock.advance(2 * TOTP_STEP_MS);
     const old = await sandbox().run(['login', '--email', email, '--password-stdin', '--code', await codeAt(secret, clock, -60)], { stdin: `${GOOD_PASSWORD}\n` });
     expect(old.code).toBe(EXIT.generalError);
     expect(old.stderr).toContain('invalid_mfa_code');
@@ -147,7 +148,7 @@ describe('authcli mfa', () => {
     const renewed = await owner.run(['mfa', 'recovery-codes', '--password-stdin', '--code', await codeAt(secret, clock), '--json'], { stdin: `${GOOD_PASSWORD}\n` });
     expect(renewed.code, renewed.stderr).toBe(EXIT.ok);
     expect(recoveryCodesOf(renewed.stdout)).toHaveLength(10);
-    clock.advance(30);
+    clock.advance(TOTP_STEP_MS);
 
     const disabled = await owner.run(['mfa', 'disable', '--password-stdin', '--code', await codeAt(secret, clock)], { stdin: `${GOOD_PASSWORD}\n` });
     expect(disabled.code, disabled.stderr).toBe(EXIT.ok);

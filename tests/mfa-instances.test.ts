@@ -9,14 +9,15 @@ import { loadConfig } from '../server/config.js';
 import { createLogger } from '../server/logger.js';
 import { createRedisNamespace, createTestDatabase, type TestDatabase, type TestRedisNamespace } from './helpers/postgres.js';
 import { bearer, GOOD_PASSWORD, testEnv, uniqueEmail } from './helpers/server.js';
-import { codeAt, movableClock } from './helpers/totp.js';
+import { testClock } from './helpers/clock.js';
+import { codeAt, startOfTotpStep, TOTP_STEP_MS } from './helpers/totp.js';
 
 /**
  * Two instances on one PostgreSQL database and one Redis prefix, in this process so they share the test's clock:
  * the second step of a login may reach either, and wrong codes on both count together.
  */
 describe.skipIf(!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL)('second factor across two instances (set TEST_DATABASE_URL and TEST_REDIS_URL to run)', () => {
-  const clock = movableClock();
+  const clock = testClock({ frozenAt: startOfTotpStep() });
   let database: TestDatabase;
   let redis: TestRedisNamespace;
   let dir: string;
@@ -52,7 +53,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL)('
     const secret = enrolled.data?.secret ?? '';
     const confirmed = await b.POST('/api/v1/users/me/mfa/totp/confirm', { headers: bearer(token), body: { code: await codeAt(secret, clock) } });
     expect(confirmed.response.status).toBe(200);
-    clock.advance(30);
+    clock.advance(TOTP_STEP_MS);
 
     const first = await a.POST('/api/v1/users/login', { body: { email, password: GOOD_PASSWORD } });
     const mfaToken = first.error?.mfa_token ?? '';
@@ -61,7 +62,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL)('
     // Spent on b: refused on a.
     expect((await a.POST('/api/v1/users/login/mfa', { body: { mfa_token: mfaToken, code: await codeAt(secret, clock, 30) } })).error?.code).toBe('invalid_mfa_token');
 
-    clock.advance(30);
+    clock.advance(TOTP_STEP_MS);
     const again = (await a.POST('/api/v1/users/login', { body: { email, password: GOOD_PASSWORD } })).error?.mfa_token ?? '';
     const right = await codeAt(secret, clock);
     const wrong = right === '000000' ? '111111' : '000000';

@@ -4,11 +4,12 @@ import { selectRows, runSql } from './helpers/db.js';
 import { runManage } from './helpers/manage.js';
 import { passwordStep, registerWithSecondFactor } from './helpers/mfa-flows.js';
 import { bearer, registerAndLogin, startTestServer, type TestServer } from './helpers/server.js';
-import { codeAt, movableClock } from './helpers/totp.js';
+import { testClock } from './helpers/clock.js';
+import { codeAt, startOfTotpStep, TOTP_STEP_MS } from './helpers/totp.js';
 
 // Authenticator apps (TOTP) and recovery codes over HTTP, with real codes computed from the secret the server
 // returned, on a server clock the tests move (server/clock.ts) instead of waiting for a step to pass.
-const clock = movableClock();
+const clock = testClock({ frozenAt: startOfTotpStep() });
 let server: TestServer;
 beforeAll(async () => {
   server = await startTestServer({ LOGIN_IP_MAX_FAILURES: '10000', MFA_ISSUER: 'Example Auth' }, { clock });
@@ -63,7 +64,7 @@ describe('enrolment', () => {
     const otherToken = other.data?.access_token ?? '';
     const enrolled = await server.client.POST('/api/v1/users/me/mfa/totp', { headers: bearer(token), body: { password } });
     await server.client.POST('/api/v1/users/me/mfa/totp/confirm', { headers: bearer(token), body: { code: await codeAt(enrolled.data?.secret ?? '', clock) } });
-    clock.advance(30);
+    clock.advance(TOTP_STEP_MS);
     expect((await server.client.GET('/api/v1/users/me', { headers: bearer(otherToken) })).response.status).toBe(401);
     expect((await server.client.GET('/api/v1/users/me', { headers: bearer(token) })).response.status).toBe(200);
     const events = await selectRows(server, 'select event from audit_events where user_id = ? order by id', [user.id]);
@@ -120,7 +121,7 @@ describe('logging in with a second factor', () => {
     expect(replay.response.status).toBe(401);
     expect(replay.error?.code).toBe('invalid_mfa_code');
 
-    clock.advance(60);
+    clock.advance(2 * TOTP_STEP_MS);
     const stale = await codeAt(secret, clock, -60);
     const old = await server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: await passwordStep(server, email, password), code: stale } });
     expect(old.error?.code).toBe('invalid_mfa_code');
@@ -155,13 +156,13 @@ describe('logging in with a second factor', () => {
     expect(crossed.error?.code).toBe('invalid_mfa_code');
     const ok = await server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: token, code: await codeAt(alice.secret, clock) } });
     expect(payloadOf(ok.data?.access_token ?? '').sub).toBe(String(alice.user.id));
-    clock.advance(30);
+    clock.advance(TOTP_STEP_MS);
     const reused = await server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: token, code: await codeAt(alice.secret, clock) } });
     expect(reused.response.status).toBe(401);
     expect(reused.error?.code).toBe('invalid_mfa_token');
 
     const late = await passwordStep(server, alice.email, alice.password);
-    clock.advance(301);
+    clock.advance(301_000);
     const expired = await server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: late, code: await codeAt(alice.secret, clock) } });
     expect(expired.error?.code).toBe('invalid_mfa_token');
     const unknown = await server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: 'mfa_nothing', code: '123456' } });
@@ -206,7 +207,7 @@ describe('removal and new recovery codes', () => {
   it('removing needs the password and a code, ends the other sessions, and the password alone logs in again', async () => {
     const { token, password, secret, email, user } = await registerWithSecondFactor(server, clock);
     const other = await server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: await passwordStep(server, email, password), code: await codeAt(secret, clock) } });
-    clock.advance(30);
+    clock.advance(TOTP_STEP_MS);
     const wrongPassword = await server.client.DELETE('/api/v1/users/me/mfa/totp', { headers: bearer(token), body: { password: 'not the password at all', code: await codeAt(secret, clock) } });
     expect(wrongPassword.error?.code).toBe('wrong_password');
     const removed = await server.client.DELETE('/api/v1/users/me/mfa/totp', { headers: bearer(token), body: { password, code: await codeAt(secret, clock) } });
@@ -223,7 +224,7 @@ describe('removal and new recovery codes', () => {
 });
 
 describe('wrong codes and the login throttle', () => {
-  const throttledClock = movableClock();
+  const throttledClock = testClock({ frozenAt: startOfTotpStep() });
   let throttled: TestServer;
   beforeAll(async () => {
     throttled = await startTestServer({ LOGIN_ACCOUNT_MAX_FAILURES: '3', LOGIN_IP_MAX_FAILURES: '10000' }, { clock: throttledClock });
@@ -262,7 +263,7 @@ describe('wrong codes and the login throttle', () => {
 });
 
 describe('REQUIRE_MFA_FOR_ADMINS=true', () => {
-  const adminClock = movableClock();
+  const adminClock = testClock({ frozenAt: startOfTotpStep() });
   let strict: TestServer;
   beforeAll(async () => {
     strict = await startTestServer({ REQUIRE_MFA_FOR_ADMINS: 'true' }, { clock: adminClock });

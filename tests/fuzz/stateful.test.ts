@@ -11,7 +11,8 @@ import { UserSchema } from '../../server/db/entities/user.entity.js';
 import { asTokenPair, bearer, registerAndLogin, startTestServer, type TestServer } from '../helpers/server.js';
 import { sessionIdOf } from '../helpers/auth-flows.js';
 import { payloadOf } from '../helpers/tokens.js';
-import { codeAt, movableClock } from '../helpers/totp.js';
+import { testClock } from '../helpers/clock.js';
+import { codeAt, startOfTotpStep, TOTP_STEP_MS } from '../helpers/totp.js';
 import { DEFAULT_SEED, FUZZ_SERVER_ENV, secretsInLogs } from './fuzzer.js';
 
 /**
@@ -97,8 +98,8 @@ const outcomes = new Map<string, number>();
 const saw = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
 
 /** The server's clock: TOTP steps move on when a code must be fresh, never by waiting. */
-const clock = movableClock();
-const step = () => Math.floor(clock.now() / 30_000);
+const clock = testClock({ frozenAt: startOfTotpStep() });
+const step = () => Math.floor(clock.now() / TOTP_STEP_MS);
 
 beforeAll(async () => {
   // Access tokens live a day: the moved clock never outruns them within a run.
@@ -513,7 +514,7 @@ class ChangeMfa implements Command {
     const { text, session } = pick(m.access, this.token);
     const account = session.account;
     const factor = account.factor;
-    if (factor && factor.lastStep !== null && factor.lastStep >= step()) clock.advance(30);
+    if (factor && factor.lastStep !== null && factor.lastStep >= step()) clock.advance(TOTP_STEP_MS);
     const body = { password: account.password, code: factor ? await codeAt(factor.secret, clock) : '123456' };
     const { data, response } =
       this.action === 'regenerate'
@@ -574,10 +575,10 @@ class MfaLogin implements Command {
     } else if (this.use === 'replay' && factor?.lastStep != null) {
       proof = { code: await codeAt(factor.secret, { now: () => (factor.lastStep ?? 0) * 30_000 }) };
     } else if (this.use === 'other account' && other?.factor) {
-      if (factor?.lastStep === step()) clock.advance(30);
+      if (factor?.lastStep === step()) clock.advance(TOTP_STEP_MS);
       proof = { code: await codeAt(other.factor.secret, clock) };
     } else if (factor && this.use !== 'wrong') {
-      if (factor.lastStep !== null && factor.lastStep >= step()) clock.advance(30);
+      if (factor.lastStep !== null && factor.lastStep >= step()) clock.advance(TOTP_STEP_MS);
       proof = { code: await codeAt(factor.secret, clock) };
       right = true;
     } else {

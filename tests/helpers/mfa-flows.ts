@@ -1,13 +1,14 @@
 import { expect } from 'vitest';
 import { bearer, registerAndLogin, type AccountOptions, type TestServer } from './server.js';
-import { codeAt, type MovableClock } from './totp.js';
+import type { TestClock } from './clock.js';
+import { codeAt, TOTP_STEP_MS } from './totp.js';
 
 /**
  * A fresh account with a confirmed authenticator app, through the API: enrol with the password, confirm with a
  * code computed from the returned secret. The clock then moves one step on, so the test's next code is not the
  * confirming step's (which is spent).
  */
-export async function registerWithSecondFactor(server: TestServer, clock: MovableClock, options: AccountOptions = {}) {
+export async function registerWithSecondFactor(server: TestServer, clock: TestClock, options: AccountOptions = {}) {
   const account = await registerAndLogin(server, options);
   const enrolled = await server.client.POST('/api/v1/users/me/mfa/totp', { headers: bearer(account.token), body: { password: account.password } });
   if (!enrolled.data) throw new Error(`enrolment failed: ${enrolled.response.status}`);
@@ -16,7 +17,7 @@ export async function registerWithSecondFactor(server: TestServer, clock: Movabl
     body: { code: await codeAt(enrolled.data.secret, clock) },
   });
   if (!confirmed.data) throw new Error(`confirmation failed: ${confirmed.response.status}`);
-  clock.advance(30);
+  clock.advance(TOTP_STEP_MS);
   return { ...account, secret: enrolled.data.secret, recoveryCodes: confirmed.data.recovery_codes };
 }
 

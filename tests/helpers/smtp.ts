@@ -86,9 +86,3 @@ export function tokenIn(mail: ReceivedMail): string {
   if (!match?.[1]) throw new Error(`no link token in the mail "${mail.subject}"`);
   return match[1];
 }
-
-/** A clock that runs with real time plus an offset the test moves. */
-export function movableClock(): { now(): number; advance(ms: number): void } {
-  let offset = 0;
-  return { now: () => Date.now() + offset, advance: (ms) => (offset += ms) };
-}

@@ -1,14 +1,15 @@
 import { generate } from 'otplib';
 import type { Clock } from '../../server/clock.js';
 
-/** A server clock the test moves: TOTP steps pass without waiting. Starts at the beginning of a 30-second step. */
-export interface MovableClock extends Clock {
-  advance(seconds: number): void;
-}
+/** RFC 6238's time step, the one the server uses. */
+export const TOTP_STEP_MS = 30_000;
 
-export function movableClock(start = Math.floor(Date.now() / 30_000) * 30_000): MovableClock {
-  let now = start;
-  return { now: () => now, advance: (seconds) => (now += seconds * 1000) };
+/**
+ * The start of the TOTP step under way: a clock frozen there (`testClock({ frozenAt: startOfTotpStep() })`) shows
+ * one code until the test moves it a step on, however slow the machine.
+ */
+export function startOfTotpStep(now = Date.now()): number {
+  return Math.floor(now / TOTP_STEP_MS) * TOTP_STEP_MS;
 }
 
 /** The code an authenticator app with this secret shows at the clock's time (RFC 6238, computed by otplib). */
