@@ -3,14 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSignedIn, shoot, signIn, signOut } from './helpers/account-page.js';
 import { CHROMIUM_PATH, foreignRequests, hasChromium, launchChromium } from './helpers/browser.js';
 import { bearer, GOOD_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
-import { codeAt, movableClock } from './helpers/totp.js';
+import { testClock } from './helpers/clock.js';
+import { codeAt, startOfTotpStep, TOTP_STEP_MS } from './helpers/totp.js';
 
 const SUITE = hasChromium
   ? 'the account page’s second factor in Chromium'
   : `the account page’s second factor in Chromium (SKIPPED: no browser at ${CHROMIUM_PATH}; install Debian's chromium package)`;
 
 // The server's clock is the test's (server/clock.ts): a TOTP step passes when the test says, never by waiting.
-const clock = movableClock();
+const clock = testClock({ frozenAt: startOfTotpStep() });
 
 /** A code the app would not show now: the test's wrong guess. */
 async function wrongCode(secret: string): Promise<string> {
@@ -74,7 +75,7 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
       expect(await page.locator('#mfa-codes-list li').count()).toBe(0);
 
       // Signing in now takes two steps; the confirming step's code is spent, so the next one comes from the next step.
-      clock.advance(30);
+      clock.advance(TOTP_STEP_MS);
       await signOut(page);
       await signIn(page, email, GOOD_PASSWORD, /One more step/);
       await page.getByRole('heading', { name: 'Second step' }).waitFor();
@@ -117,7 +118,7 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
       await page.getByRole('status').filter({ hasText: /^Signed in\.$/ }).waitFor();
 
       // New recovery codes, with the password and a code: the old ones stop working.
-      clock.advance(30);
+      clock.advance(TOTP_STEP_MS);
       await page.locator('#mfa-manage-password').fill(GOOD_PASSWORD);
       await page.getByRole('textbox', { name: 'Code from your app, or a recovery code' }).fill(await codeAt(secret, clock));
       await shoot(page, 'mfa-5-manage');
@@ -157,13 +158,13 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
       await page.getByRole('button', { name: 'Turn on' }).click();
       await page.getByRole('status').filter({ hasText: 'Authenticator app on' }).waitFor();
       await page.locator('#mfa-status', { hasText: /^On:/ }).waitFor();
-      clock.advance(30);
+      clock.advance(TOTP_STEP_MS);
       await signOut(page);
       // Signing out wiped what was shown once.
       expect(await page.locator('#mfa-codes-list li').count()).toBe(0);
 
       await signIn(page, email, GOOD_PASSWORD, /One more step/);
-      clock.advance(301);
+      clock.advance(301_000);
       await page.getByRole('textbox', { name: 'Code from your authenticator app' }).fill(await codeAt(secret, clock));
       await page.getByRole('button', { name: 'Continue' }).click();
       await alert(page, 'Log in again');

@@ -2,11 +2,12 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerWithSecondFactor } from './helpers/mfa-flows.js';
 import { bearer, startTestServer, type TestServer } from './helpers/server.js';
 import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
-import { codeAt, movableClock } from './helpers/totp.js';
+import { testClock } from './helpers/clock.js';
+import { codeAt, startOfTotpStep, TOTP_STEP_MS } from './helpers/totp.js';
 
 // Adding or removing the second factor, or replacing the recovery codes, changes how the account is protected:
 // the owner hears of it at the account's address, through a real SMTP server, whoever holds the session.
-const clock = movableClock();
+const clock = testClock({ frozenAt: startOfTotpStep() });
 let smtp: TestSmtpServer;
 let server: TestServer;
 beforeAll(async () => {
@@ -32,7 +33,7 @@ it('mails a notice when an app is added, when the recovery codes are replaced an
   expect(replaced.response.status).toBe(200);
   expect((await subjectsTo(email, 3))[2]).toBe('New recovery codes for your account');
 
-  clock.advance(30);
+  clock.advance(TOTP_STEP_MS);
   const removed = await server.client.DELETE('/api/v1/users/me/mfa/totp', { headers: bearer(token), body: { password, code: await codeAt(secret, clock) } });
   expect(removed.response.status).toBe(204);
   const mails = await smtp.waitFor(email, 4);
