@@ -1,7 +1,8 @@
 // `npm start`'s, `npm run manage`'s and `npm run migrate`'s build step: runs `tsc -b tsconfig.build.json` only when
 // something it reads is newer than its last build (dist/.tsbuildinfo, which every successful `tsc -b` rewrites),
-// then, with --account-page, the account page's build (which skips itself when current). One small node process
-// instead of two: `tsc -b` alone costs 0.2 s of CPU (0.5 s and more on a busy machine) to find nothing to do.
+// then, with --assets, the account page's bundle and the parsed spec (dist/openapi.json), each skipped when
+// current. One small node process instead of two: `tsc -b` alone costs 0.2 s of CPU (0.5 s and more on a busy
+// machine) to find nothing to do.
 // Folders count by their own time too, so a deleted or renamed source also triggers the build; an installed
 // dependency does through package-lock.json. bench/startup.ts measures the difference.
 import { spawnSync } from 'node:child_process';
@@ -28,4 +29,7 @@ if (!current || process.argv.includes('--force')) {
   const { status } = spawnSync(process.execPath, [tsc, '-b', 'tsconfig.build.json'], { stdio: 'inherit' });
   if (status !== 0) process.exit(status ?? 1);
 }
-if (process.argv.includes('--account-page')) await import('./build-account-page.mjs');
+if (process.argv.includes('--assets')) {
+  await import('./build-account-page.mjs');
+  await import('./build-spec-cache.mjs');
+}

@@ -19,6 +19,8 @@ import { compileEovRoutesOnce, StaticOperationMatches } from './eov-route-cache.
 export interface OpenApiValidatorOptions {
   /** The parsed (not dereferenced) OpenAPI 3.0 document object. */
   apiSpec: object;
+  /** Whether the build has run EOV's check of the document itself already (ApiSpec.checked); if not, it runs here. */
+  specChecked?: boolean;
   /** Validate JSON response bodies against the spec (on in tests, off by default in production). */
   validateResponses: boolean;
   /**
@@ -64,7 +66,7 @@ interface ResponseShim {
 const app = { enabled: (setting: string) => EOV_ROUTING_SETTINGS.some((name) => name === setting), param: () => {} };
 
 export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
-  const { apiSpec, validateResponses, securityHandlers, parseBody } = options;
+  const { apiSpec, specChecked = false, validateResponses, securityHandlers, parseBody } = options;
   if (!isOpenApiDocument(apiSpec)) throw new TypeError('apiSpec must be a parsed OpenAPI 3 document');
 
   // EOV's security handlers receive its `req`; this finds the Koa context and keeps what our handler threw,
@@ -89,7 +91,7 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
   // The spec loads (and is validated) in the background now; each handler awaits it on first use.
   const steps = OpenApiValidator.middleware({
     apiSpec: ignoreQueryWhereNoneDeclared(apiSpec),
-    validateApiSpec: true,
+    validateApiSpec: !specChecked,
     // Only query, path and header values are coerced (EOV always does that); JSON bodies must have the right types.
     validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
     validateResponses: validateResponses ? { allErrors: true } : false,
