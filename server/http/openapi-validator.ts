@@ -15,6 +15,7 @@ import * as OpenApiValidator from 'express-openapi-validator';
 import { AppError, internalError, methodNotAllowed, missingToken, notFound, requestRejected, validationFailed, type FieldError } from '../errors.js';
 import { EOV_ALLOW_UNKNOWN_QUERY, EOV_ROUTING_SETTINGS, eovSteps, runEovStep } from './eov-internals.js';
 import { compileEovRoutesOnce, StaticOperationMatches } from './eov-route-cache.js';
+import { compileSpecCheckOnUse } from './eov-spec-check.js';
 
 export interface OpenApiValidatorOptions {
   /** The parsed (not dereferenced) OpenAPI 3.0 document object. */
@@ -88,6 +89,7 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
   }
 
   compileEovRoutesOnce();
+  compileSpecCheckOnUse();
   // The spec loads (and is validated) in the background now; each handler awaits it on first use.
   const steps = OpenApiValidator.middleware({
     apiSpec: ignoreQueryWhereNoneDeclared(apiSpec),
