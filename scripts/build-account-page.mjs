@@ -9,18 +9,19 @@ const OUTFILE = 'dist/account/account.js';
 const SOURCES = ['account', 'client', 'generated'];
 
 const newestSource = Math.max(...SOURCES.flatMap((dir) => readdirSync(dir).map((file) => statSync(join(dir, file)).mtimeMs)));
-if (existsSync(OUTFILE) && statSync(OUTFILE).mtimeMs > newestSource && !process.argv.includes('--force')) process.exit(0);
-
-const { build } = await import('esbuild');
-await build({
-  entryPoints: ['account/main.ts'],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  outfile: OUTFILE,
-  minify: true,
-  sourcemap: true,
-  legalComments: 'none',
-  logLevel: 'warning',
-});
+const current = existsSync(OUTFILE) && statSync(OUTFILE).mtimeMs > newestSource && !process.argv.includes('--force');
+if (!current) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: ['account/main.ts'],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outfile: OUTFILE,
+    minify: true,
+    sourcemap: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+}

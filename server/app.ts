@@ -176,6 +176,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
   app.use(
     openapiValidator({
       apiSpec: spec.document,
+      specChecked: spec.checked,
       validateResponses: config.validateResponses,
       securityHandlers: {
         OAuth2PasswordBearer: authenticateBearer(accessTokens, sessions, config.mfa.requireForAdmins ? (userId) => mfa.hasConfirmedFactor(userId) : undefined),

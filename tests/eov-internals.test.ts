@@ -1,7 +1,7 @@
 /**
- * Pins each express-openapi-validator internal listed in server/http/eov-internals.ts (items 1-9), by driving EOV's
+ * Pins each express-openapi-validator internal listed in server/http/eov-internals.ts (items 1-10), by driving EOV's
  * own handlers with the plain objects the Koa adapter gives them. A failure here after an upgrade names the item
- * that changed; re-read that item in EOV's source and adapt openapi-validator.ts or eov-route-cache.ts.
+ * that changed; re-read that item in EOV's source and adapt openapi-validator.ts, eov-route-cache.ts or eov-spec-check.ts.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { EOV_ALLOW_UNKNOWN_QUERY, EOV_ROUTING_SETTINGS, EOV_STEPS, EOV_VERSION, eovSteps, runEovStep } from '../server/http/eov-internals.js';
 import { compileEovRoutesOnce } from '../server/http/eov-route-cache.js';
+import { compileSpecCheckOnUse } from '../server/http/eov-spec-check.js';
 
 const require = createRequire(import.meta.url);
 const fixture: Record<string, unknown> = parse(readFileSync(new URL('./fixtures/adapter-spec.yaml', import.meta.url), 'utf8'));
@@ -18,10 +19,11 @@ const changed = (item: number, what: string) => `express-openapi-validator inter
 type Step = ReturnType<typeof OpenApiValidator.middleware>[number];
 
 /** EOV's handlers over the fixture spec, with a security handler that records the `req` it is given. */
-function middleware(spec: Record<string, unknown> = fixture) {
+function middleware(spec: Record<string, unknown> = fixture, validateApiSpec = true) {
   const securityCalls: object[] = [];
   const steps = OpenApiValidator.middleware({
     apiSpec: structuredClone(spec) as never,
+    validateApiSpec,
     validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
     validateResponses: { allErrors: true },
     validateSecurity: {
@@ -169,5 +171,37 @@ describe('express-openapi-validator internals the adapter relies on', () => {
     expect(calls.length, changed(9, 'EOV no longer calls the pathToRegexp export per request')).toBeGreaterThan(0);
     expect(calls[0], changed(9, 'the options EOV passes')).toEqual({ sensitive: true, strict: true });
     expect(cached('/metrics', { sensitive: true, strict: true }).regexp.test('/metrics/'), 'eov-route-cache.ts must make `strict` exact').toBe(false);
+  });
+
+  it('10: loading a spec constructs the OpenAPISchemaValidator export and calls validate() only with validateApiSpec on', async () => {
+    type Check = { validate(document: unknown): { errors: unknown[] } };
+    type CheckClass = new (options: { version: string; validateApiSpec: boolean }) => Check;
+    const library = createRequire(require.resolve('express-openapi-validator'))('./framework/openapi.schema.validator') as { OpenAPISchemaValidator: CheckClass };
+    compileSpecCheckOnUse();
+    const Deferred = library.OpenAPISchemaValidator;
+    const calls: string[] = [];
+    library.OpenAPISchemaValidator = class implements Check {
+      private readonly inner: Check;
+      constructor(options: { version: string; validateApiSpec: boolean }) {
+        calls.push(`new, validateApiSpec ${String(options.validateApiSpec)}`);
+        this.inner = new Deferred(options);
+      }
+      validate(document: unknown) {
+        calls.push('validate');
+        return this.inner.validate(document);
+      }
+    };
+    let refused: unknown;
+    try {
+      expect(await runRequest(middleware(fixture, false).steps, request('GET', '/widgets/7').req, 'loadSpec')).toBeUndefined();
+      expect(await runRequest(middleware(fixture, true).steps, request('GET', '/widgets/7').req, 'loadSpec')).toBeUndefined();
+      refused = await runRequest(middleware({ ...fixture, info: 'not an object' }, true).steps, request('GET', '/widgets/7').req, 'loadSpec');
+    } finally {
+      library.OpenAPISchemaValidator = Deferred;
+    }
+    expect(calls, changed(10, 'how a spec load uses OpenAPISchemaValidator')).toEqual([
+      'new, validateApiSpec false', 'new, validateApiSpec true', 'validate', 'new, validateApiSpec true', 'validate',
+    ]);
+    expect(refused, 'the deferred compile must still refuse an invalid spec').toBeDefined();
   });
 });

@@ -1,6 +1,5 @@
 import { MikroORM, type Options } from '@mikro-orm/core';
 import type { AbstractSqlDriver, EntityManager } from '@mikro-orm/knex';
-import { Migrator } from '@mikro-orm/migrations';
 import { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { SqliteDriver } from '@mikro-orm/sqlite';
 import type { DatabaseConfig } from '../config.js';
@@ -15,7 +14,7 @@ import { SessionSchema } from './entities/session.entity.js';
 import { UserSchema } from './entities/user.entity.js';
 import { withMigrationLock } from './migration-lock.js';
 import { requestEntityManager } from './request-scope.js';
-import { migrationsList } from './migrations/index.js';
+import { MIGRATION_NAMES } from './migrations/names.js';
 
 export type Orm = MikroORM<AbstractSqlDriver, EntityManager>;
 export type { EntityManager };
@@ -46,8 +45,8 @@ export async function openDatabase(database: DatabaseConfig): Promise<Orm> {
 async function initOrm(database: DatabaseConfig): Promise<Orm> {
   const common: Options<AbstractSqlDriver> = {
     entities,
-    extensions: [Migrator],
-    migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
+    // The list of migrations (and the migrator) are added only when one is pending: see loadMigrator.
+    migrations: { transactional: true, allOrNothing: true, snapshot: false, silent: true },
     // Each request gets its own context (see db/request-scope.ts); a
     // global one would share an identity map between users.
     allowGlobalContext: false,
@@ -72,11 +71,55 @@ async function initOrm(database: DatabaseConfig): Promise<Orm> {
   return orm;
 }
 
+/**
+ * Applies the pending migrations. Most starts find none: that is one query on the migrations table, and the
+ * migrator (umzug and its command-line parser, a third of a second to load) is loaded only when something is to do.
+ * On PostgreSQL it then runs under the lock, where it looks again, so instances starting together still apply each
+ * migration once.
+ */
 export async function migrateToLatest(orm: Orm): Promise<string[]> {
-  const applied = await withMigrationLock(orm, () => orm.getMigrator().up());
+  if ((await pendingMigrations(orm)).length === 0) return [];
+  const migrator = await loadMigrator(orm);
+  const applied = await withMigrationLock(orm, () => migrator.up());
   return applied.map((migration) => migration.name);
 }
 
+/** The known migrations the database has not recorded, in order: the migrator's own answer, read directly. */
 export async function pendingMigrations(orm: Orm): Promise<string[]> {
-  return (await orm.getMigrator().getPendingMigrations()).map((migration) => migration.name);
+  const applied = new Set(await appliedMigrations(orm));
+  return MIGRATION_NAMES.filter((name) => !applied.has(name));
+}
+
+/**
+ * Names in the migrator's table, read as its storage does (@mikro-orm/migrations MigrationStorage: the table
+ * named in the options, in the configured or the platform's default schema, names without a .js/.ts ending).
+ * No table yet means nothing applied; the migrator creates it.
+ */
+async function appliedMigrations(orm: Orm): Promise<string[]> {
+  const tableName = orm.config.get('migrations').tableName ?? 'mikro_orm_migrations';
+  const schema = orm.config.get('schema', orm.em.getPlatform().getDefaultSchemaName());
+  const knex = orm.em.getConnection().getKnex();
+  const query = knex.select('name').from<{ name: string }>(tableName);
+  let rows: { name: string }[];
+  try {
+    rows = await (schema ? query.withSchema(schema) : query);
+  } catch (error) {
+    const schemaBuilder = schema ? knex.schema.withSchema(schema) : knex.schema;
+    if (await schemaBuilder.hasTable(tableName)) throw error;
+    return [];
+  }
+  return rows.map((row) => row.name.replace(/\.[jt]s$/, ''));
+}
+
+const withMigrator = new WeakSet<Orm>();
+
+/** Registers the migrator with the full list of migration classes, on first need. */
+async function loadMigrator(orm: Orm) {
+  const [{ Migrator }, { migrationsList }] = await Promise.all([import('@mikro-orm/migrations'), import('./migrations/index.js')]);
+  if (!withMigrator.has(orm)) {
+    orm.config.set('migrations', { ...orm.config.get('migrations'), migrationsList });
+    Migrator.register(orm);
+    withMigrator.add(orm);
+  }
+  return orm.getMigrator();
 }

@@ -1,7 +1,7 @@
 /**
- * Every internal of express-openapi-validator (EOV) that the Koa adapter (openapi-validator.ts) and the route cache
- * (eov-route-cache.ts) rely on, in one place. None is EOV's public API, so the version is pinned, and
- * tests/eov-internals.test.ts pins each item below by number: after an upgrade, a changed internal fails there by
+ * Every internal of express-openapi-validator (EOV) that the Koa adapter (openapi-validator.ts), the route cache
+ * (eov-route-cache.ts) and the deferred spec check (eov-spec-check.ts) rely on, in one place. None is EOV's public
+ * API, so the version is pinned, and tests/eov-internals.test.ts pins each item below by number: after an upgrade, a changed internal fails there by
  * name, not as a wrong status somewhere else.
  *
  * 1. The version all of this was read from: EOV_VERSION.
@@ -22,6 +22,9 @@
  * 9. EOV loads its own `path-to-regexp` (8.x) and calls that module's `pathToRegexp(route, { sensitive, strict })`
  *    export on each request; path-to-regexp 8 ignores `strict` (it reads `trailing`), which the route cache
  *    translates.
+ * 10. Loading a spec constructs `framework/openapi.schema.validator`'s `OpenAPISchemaValidator` export (read from the
+ *    module at each load) with `{ version, validateApiSpec }` and calls only its `validate(document)`, and only when
+ *    `validateApiSpec` is on; eov-spec-check.ts defers its compile to that call.
  */
 export const EOV_VERSION = '5.6.2';
 

@@ -16,10 +16,13 @@ import { withoutOtherBranches } from './one-of-errors.js';
 import { AppError, internalError, methodNotAllowed, missingToken, notFound, requestRejected, validationFailed, type FieldError } from '../errors.js';
 import { EOV_ALLOW_UNKNOWN_QUERY, EOV_ROUTING_SETTINGS, eovSteps, runEovStep } from './eov-internals.js';
 import { compileEovRoutesOnce, StaticOperationMatches } from './eov-route-cache.js';
+import { compileSpecCheckOnUse } from './eov-spec-check.js';
 
 export interface OpenApiValidatorOptions {
   /** The parsed (not dereferenced) OpenAPI 3.0 document object. */
   apiSpec: object;
+  /** Whether the build has run EOV's check of the document itself already (ApiSpec.checked); if not, it runs here. */
+  specChecked?: boolean;
   /** Validate JSON response bodies against the spec (on in tests, off by default in production). */
   validateResponses: boolean;
   /**
@@ -65,7 +68,7 @@ interface ResponseShim {
 const app = { enabled: (setting: string) => EOV_ROUTING_SETTINGS.some((name) => name === setting), param: () => {} };
 
 export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
-  const { apiSpec, validateResponses, securityHandlers, parseBody } = options;
+  const { apiSpec, specChecked = false, validateResponses, securityHandlers, parseBody } = options;
   if (!isOpenApiDocument(apiSpec)) throw new TypeError('apiSpec must be a parsed OpenAPI 3 document');
 
   // EOV's security handlers receive its `req`; this finds the Koa context and keeps what our handler threw,
@@ -87,10 +90,11 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
   }
 
   compileEovRoutesOnce();
+  compileSpecCheckOnUse();
   // The spec loads (and is validated) in the background now; each handler awaits it on first use.
   const steps = OpenApiValidator.middleware({
     apiSpec: ignoreQueryWhereNoneDeclared(apiSpec),
-    validateApiSpec: true,
+    validateApiSpec: !specChecked,
     // Only query, path and header values are coerced (EOV always does that); JSON bodies must have the right types.
     validateRequests: { allowUnknownQueryParameters: false, allErrors: true },
     validateResponses: validateResponses ? { allErrors: true } : false,
