@@ -1,8 +1,20 @@
 import { client, COOKIE_MODE, publicApi } from './api.js';
 import { clearProblems, done, element, field, onClick, onSubmit, report, say, show, unrenewed } from './page.js';
+import { ProofFields } from './proof-fields.js';
 
 /** The token of the reset link being used, kept only in memory once it is off the address bar. */
 let resetToken: string | undefined;
+/** The account has an authenticator app (the server said `mfa_code_required`): its code goes with the password. */
+let resetNeedsCode = false;
+const resetProof = new ProofFields('reset');
+
+/** Shows or hides the reset's code fields; hidden again for the next link, which may be another account's. */
+function askResetCode(ask: boolean): void {
+  resetNeedsCode = ask;
+  element('reset-second-factor', HTMLElement).hidden = !ask;
+  element('reset-switch', HTMLButtonElement).hidden = !ask;
+  if (ask) resetProof.choose(false);
+}
 
 /**
  * Takes the token of a mailed link off the address (`/account#reset_token=…` or `#verify_token=…`, the default
@@ -27,6 +39,8 @@ export async function openLink(render: () => Promise<void>): Promise<boolean> {
   if (!link) return false;
   if (link.kind === 'reset') {
     resetToken = link.token;
+    element('reset-password', HTMLFormElement).reset();
+    askResetCode(false);
     clearProblems();
     say('');
     show('reset', element('reset-new-password', HTMLInputElement));
@@ -49,19 +63,27 @@ export function setUpLinks(render: () => Promise<void>): void {
   onSubmit('reset-password', async (form) => {
     if (resetToken === undefined) return show('signed-out');
     const { data, error } = await publicApi.POST('/api/v1/users/password/reset', {
-      body: { token: resetToken, new_password: field(form, 'new_password') },
+      body: { token: resetToken, new_password: field(form, 'new_password'), ...(resetNeedsCode ? resetProof.proof(form) : {}) },
       headers: COOKIE_MODE,
     });
+    // The link alone is not enough for this account, and nothing changed: the same form, now with a code field.
+    if (error?.code === 'mfa_code_required') {
+      report(undefined, error);
+      // The alert is announced by its role; the focus goes where the code is to be typed.
+      return askResetCode(true);
+    }
     // A spent, expired or superseded link cannot be mended here: a new one must be asked for.
     if (error?.code === 'invalid_reset_token') {
       resetToken = undefined;
       form.reset();
+      askResetCode(false);
       show('signed-out', element('forgot-email', HTMLInputElement));
       return report(undefined, error, undefined, 'Ask for a new link with “Forgot your password?”.');
     }
     if (error) return report(form, error);
     resetToken = undefined;
     form.reset();
+    askResetCode(false);
     // The reset answers with a new session for this browser; every other one was ended.
     await client.adopt(data);
     clearProblems();
@@ -69,10 +91,13 @@ export function setUpLinks(render: () => Promise<void>): void {
     say('Password changed; you are signed in, and every other session was signed out.');
   });
 
+  onClick('reset-switch', () => resetProof.toggle());
+
   // Back to whatever this browser had: the link may have been opened where someone is signed in.
   onClick('reset-cancel', async () => {
     resetToken = undefined;
     element('reset-password', HTMLFormElement).reset();
+    askResetCode(false);
     clearProblems();
     if (client.loggedIn || (await client.resume())) await render();
     else show('signed-out');

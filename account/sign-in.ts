@@ -1,29 +1,21 @@
 import type { components } from '../client/index.js';
 import { client, COOKIE_MODE, publicApi } from './api.js';
 import { clearProblems, done, element, field, onClick, onSubmit, report, say, show } from './page.js';
+import { ProofFields } from './proof-fields.js';
 
 type Problem = components['schemas']['Problem'];
 
 /** The login's first step answered `mfa_required`: its token waits here for the code (5 minutes, one use). */
 let mfaToken: string | undefined;
-let useRecoveryCode = false;
+const loginProof = new ProofFields('mfa-login');
 
 const REVERIFY_HINT = 'Lost that mail? A password-reset link (“Forgot your password?” below) verifies your email too.';
-
-/** The second step's two ways: the app's six digits, or a recovery code; one field shown at a time. */
-function chooseProof(recovery: boolean): void {
-  useRecoveryCode = recovery;
-  element('mfa-login-app', HTMLElement).hidden = recovery;
-  element('mfa-login-recovery', HTMLElement).hidden = !recovery;
-  element('mfa-login-switch', HTMLButtonElement).textContent = recovery ? 'Use a code from the app instead' : 'Use a recovery code instead';
-  element(recovery ? 'mfa-login-recovery-code' : 'mfa-login-code', HTMLInputElement).focus();
-}
 
 function askSecondFactor(token: string): void {
   mfaToken = token;
   element('mfa-login', HTMLFormElement).reset();
   show('second-factor');
-  chooseProof(false);
+  loginProof.choose(false);
   say('Password accepted. One more step.');
 }
 
@@ -54,8 +46,7 @@ export function setUpSignIn(render: () => Promise<void>): void {
 
   onSubmit('mfa-login', async (form) => {
     if (mfaToken === undefined) return backToSignIn();
-    const proof = useRecoveryCode ? { recovery_code: field(form, 'recovery_code').trim() } : { code: field(form, 'code').trim() };
-    const { data, error } = await publicApi.POST('/api/v1/users/login/mfa', { body: { mfa_token: mfaToken, ...proof }, headers: COOKIE_MODE });
+    const { data, error } = await publicApi.POST('/api/v1/users/login/mfa', { body: { mfa_token: mfaToken, ...loginProof.proof(form) }, headers: COOKIE_MODE });
     // Expired or spent: only a new password step gives a new token.
     if (error?.code === 'invalid_mfa_token') return backToSignIn(error);
     if (error) return report(form, error);
@@ -67,7 +58,7 @@ export function setUpSignIn(render: () => Promise<void>): void {
     say('Signed in.');
   });
 
-  onClick('mfa-login-switch', () => chooseProof(!useRecoveryCode));
+  onClick('mfa-login-switch', () => loginProof.toggle());
   onClick('mfa-login-cancel', () => {
     clearProblems();
     say('');

@@ -52,13 +52,15 @@ export async function readPasswordChange(fromStdin: boolean): Promise<{ current:
 
 /**
  * A code from the authenticator app or a recovery code: the flag when given (for scripts), else asked on the
- * terminal without echo. `flags` names the script's way in, shown when there is no terminal.
+ * terminal without echo. `flags` names the script's way in, shown when there is no terminal, after `why` (the
+ * server's own words, when it gave them).
  */
-export async function readSecondFactor(given: { code?: string; recoveryCode?: string }, flags: string): Promise<{ code: string } | { recovery_code: string }> {
+export async function readSecondFactor(given: { code?: string; recoveryCode?: string }, flags: string, why?: string): Promise<{ code: string } | { recovery_code: string }> {
   if (given.code !== undefined && given.recoveryCode !== undefined) throw usageError('give --code or --recovery-code, not both');
   if (given.code !== undefined) return { code: given.code.trim() };
   if (given.recoveryCode !== undefined) return { recovery_code: given.recoveryCode.trim() };
   if (!process.stdin.isTTY) {
+    if (why !== undefined) throw usageError(why, [`There is no terminal to ask on: pass it as ${flags}.`]);
     throw usageError('this needs a code from your authenticator app, and there is no terminal to ask on', [`Pass it as ${flags}.`]);
   }
   const typed = (await promptHidden('Code from your authenticator app (or a recovery code): ')).trim();

@@ -242,6 +242,14 @@ export interface paths {
          *     (one code, no hint which). Registration's password policy applies. A reset ends **every** session
          *     of the account, marks its email verified (the link proved the owner reads it), sends a "your
          *     password was reset" notice, and answers with a new session's token pair.
+         *
+         *     An account with an authenticator app needs more than the mailbox: send a current `code` from the app, or
+         *     a `recovery_code`, with the new password. Without one the answer is 403 `mfa_code_required` and nothing
+         *     changes (the link stays usable, the password stays as it was); a wrong one is 403 `invalid_mfa_code`,
+         *     counted as a failed login of the account and the address (429 after too many, as at login). A right one
+         *     resets the password and the new session's access tokens say `amr: ["pwd","otp"]`. The order of checks:
+         *     the token, the password policy, then the code. For an account without an authenticator app a code sent
+         *     anyway is ignored.
          */
         post: operations["resetPassword"];
         delete?: never;
@@ -771,9 +779,15 @@ export interface components {
              */
             email: string;
         };
+        /**
+         * @description The token and the new password; for an account with an authenticator app also a `code` from it or a
+         *     `recovery_code` (one of them, not both).
+         */
         ResetPasswordRequest: {
             token: components["schemas"]["LinkToken"];
             new_password: components["schemas"]["NewPassword"];
+            code?: components["schemas"]["TotpCode"];
+            recovery_code?: components["schemas"]["RecoveryCode"];
         };
         VerifyEmailRequest: {
             token: components["schemas"]["LinkToken"];
@@ -1039,7 +1053,10 @@ export interface components {
          *     - `mfa_required` (401): the password is right but the account needs a code from its authenticator app;
          *       the problem's `mfa_token` goes with the code to `POST /api/v1/users/login/mfa`.
          *     - `invalid_mfa_token` (401): the `mfa_token` is unknown, expired or already used; log in again.
-         *     - `invalid_mfa_code` (401 at login, 403 on the caller's own account): the code or recovery code is refused.
+         *     - `invalid_mfa_code` (401 at login, 403 on the caller's own account and at a password reset): the code or
+         *       recovery code is refused.
+         *     - `mfa_code_required` (403): a password reset of an account with an authenticator app needs a `code` from
+         *       it or a `recovery_code` with the new password; nothing was changed.
          *     - `not_authenticated` (401): the operation needs a bearer token and none was sent (another scheme, such as
          *       `Basic`, counts as none).
          *     - `invalid_token` (401): the bearer token was refused (expired, forged, session ended).
@@ -1079,7 +1096,7 @@ export interface components {
          * @example validation_failed
          * @enum {string}
          */
-        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "too_many_registrations" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected" | "invalid_reset_token" | "invalid_verification_token" | "email_not_verified" | "email_already_verified" | "too_many_mail_requests" | "mail_disabled" | "mfa_required" | "invalid_mfa_token" | "invalid_mfa_code" | "mfa_enrolment_required" | "mfa_disabled" | "mfa_already_enabled" | "mfa_not_pending" | "mfa_not_enabled";
+        ProblemCode: "malformed_body" | "duplicate_authorization" | "invalid_credentials" | "not_authenticated" | "invalid_token" | "invalid_refresh_token" | "refresh_token_reused" | "forbidden" | "wrong_password" | "account_disabled" | "not_found" | "user_not_found" | "session_not_found" | "method_not_allowed" | "email_taken" | "last_admin" | "payload_too_large" | "unsupported_media_type" | "request_rejected" | "validation_failed" | "weak_password" | "too_many_login_failures" | "too_many_registrations" | "internal_error" | "not_ready" | "throttle_unavailable" | "csrf_rejected" | "invalid_reset_token" | "invalid_verification_token" | "email_not_verified" | "email_already_verified" | "too_many_mail_requests" | "mail_disabled" | "mfa_required" | "invalid_mfa_token" | "invalid_mfa_code" | "mfa_enrolment_required" | "mfa_disabled" | "mfa_already_enabled" | "mfa_not_pending" | "mfa_not_enabled" | "mfa_code_required";
         /** @description An RFC 9457 problem document. */
         Problem: {
             /** @description A URI reference naming the kind of problem. */
@@ -1315,6 +1332,35 @@ export interface components {
          */
         CsrfRejected: {
             headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `mfa_code_required`: the account has an authenticator app; send a `code` from it, or a `recovery_code`,
+         *     with the new password. `invalid_mfa_code`: the code is wrong, outside the current step ±1, already used
+         *     in its step, or the recovery code is unknown or spent. Either way nothing changed and the link stays
+         *     usable. `csrf_rejected`: a cookie-mode request from an origin that is not allowed.
+         */
+        ResetForbidden: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description `mail_disabled`: the server runs with `MAIL_DISABLED=true`, so password reset is off.
+         *     `throttle_unavailable`: the attempt counters (Redis) that a code check needs cannot be read; retry after
+         *     `Retry-After` seconds.
+         */
+        ResetUnavailable: {
+            headers: {
+                /** @description Seconds to wait before retrying (with `throttle_unavailable`). */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
@@ -1814,12 +1860,13 @@ export interface operations {
         responses: {
             200: components["responses"]["TokensIssued"];
             400: components["responses"]["BadRequest"];
-            403: components["responses"]["CsrfRejected"];
+            403: components["responses"]["ResetForbidden"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["InvalidLinkToken"];
+            429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
-            503: components["responses"]["MailDisabled"];
+            503: components["responses"]["ResetUnavailable"];
         };
     };
     verifyEmail: {
@@ -2542,7 +2589,7 @@ export const readinessChecksDatabaseValues: ReadonlyArray<FlattenedDeepRequired<
 export const readinessChecksRedisValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["redis"]> = ["ok", "disabled", "unavailable"];
 export const readinessChecksMigrationsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadinessChecks"]["migrations"]> = ["ok", "pending", "unknown"];
 export const readinessStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Readiness"]["status"]> = ["ready"];
-export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "too_many_registrations", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected", "invalid_reset_token", "invalid_verification_token", "email_not_verified", "email_already_verified", "too_many_mail_requests", "mail_disabled", "mfa_required", "invalid_mfa_token", "invalid_mfa_code", "mfa_enrolment_required", "mfa_disabled", "mfa_already_enabled", "mfa_not_pending", "mfa_not_enabled"];
+export const problemCodeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ProblemCode"]> = ["malformed_body", "duplicate_authorization", "invalid_credentials", "not_authenticated", "invalid_token", "invalid_refresh_token", "refresh_token_reused", "forbidden", "wrong_password", "account_disabled", "not_found", "user_not_found", "session_not_found", "method_not_allowed", "email_taken", "last_admin", "payload_too_large", "unsupported_media_type", "request_rejected", "validation_failed", "weak_password", "too_many_login_failures", "too_many_registrations", "internal_error", "not_ready", "throttle_unavailable", "csrf_rejected", "invalid_reset_token", "invalid_verification_token", "email_not_verified", "email_already_verified", "too_many_mail_requests", "mail_disabled", "mfa_required", "invalid_mfa_token", "invalid_mfa_code", "mfa_enrolment_required", "mfa_disabled", "mfa_already_enabled", "mfa_not_pending", "mfa_not_enabled", "mfa_code_required"];
 export const componentsResponsesTokensIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Cache-Control"]> = ["no-store"];
 export const componentsResponsesTokensIssuedHeadersPragmaValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["TokensIssued"]["headers"]["Pragma"]> = ["no-cache"];
 export const componentsResponsesRecoveryCodesIssuedHeadersCacheControlValues: ReadonlyArray<FlattenedDeepRequired<components>["responses"]["RecoveryCodesIssued"]["headers"]["Cache-Control"]> = ["no-store"];

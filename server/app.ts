@@ -111,6 +111,8 @@ export async function createApp(config: Config, options: AppOptions = {}) {
     clock,
     throttle: createMailThrottle(config.mail.addressMaxPerHour, redis && config.redis ? { client: redis, keyPrefix: config.redis.keyPrefix } : undefined),
     wake: transport ? () => sender?.wake() : undefined,
+    // MfaService needs AccountMail for its notices, so it comes second; called only once requests arrive.
+    secondFactor: (user, proof, client) => mfa.proveForReset(user, proof, client),
   });
   if (transport) {
     sender = new MailSender({
@@ -123,7 +125,7 @@ export async function createApp(config: Config, options: AppOptions = {}) {
       takeResetRequest: (em, row) => mail.takeResetRequest(em, row),
     });
   }
-  const mfa = new MfaService({
+  const mfa: MfaService = new MfaService({
     em: orm.em,
     passwords,
     sessions,

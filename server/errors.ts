@@ -176,9 +176,14 @@ export function invalidMfaToken(): AppError {
   return new AppError(401, 'invalid_mfa_token', 'The mfa_token is invalid, expired or already used. Log in again.');
 }
 
-/** 401 while logging in; 403 on the caller's own account, where the bearer token is fine (see wrongPassword). */
+/** 401 while logging in; 403 on the caller's own account, where the bearer token is fine (see wrongPassword), and at a reset. */
 export function invalidMfaCode(status: 401 | 403): AppError {
   return new AppError(status, 'invalid_mfa_code', 'The code is not correct, has expired or was already used.');
+}
+
+/** A reset link alone does not get into an account with a second factor; nothing was changed. */
+export function mfaCodeRequired(): AppError {
+  return new AppError(403, 'mfa_code_required', 'This account has an authenticator app: send a code from it, or a recovery code, with the new password.');
 }
 
 export function mfaEnrolmentRequired(): AppError {

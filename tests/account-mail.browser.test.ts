@@ -2,9 +2,11 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openSignedIn, shoot, signIn, signOut } from './helpers/account-page.js';
 import { CHROMIUM_PATH, foreignRequests, hasChromium, launchChromium, openObservedPage } from './helpers/browser.js';
+import { passwordStep, registerWithSecondFactor } from './helpers/mfa-flows.js';
 import { freePort } from './helpers/ports.js';
 import { GOOD_PASSWORD, registerAccount, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
-import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
+import { movableClock, startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
+import { codeAt, type MovableClock } from './helpers/totp.js';
 
 const SUITE = hasChromium
   ? 'the account page’s mail flows in Chromium, over a real SMTP server'
@@ -16,9 +18,10 @@ const NEW_PASSWORD = 'a passphrase chosen from the mailed link';
  * Mail and a server whose links point at its own /account page: the port is chosen first, so PASSWORD_RESET_URL and
  * EMAIL_VERIFY_URL can name it (the fragment forms are the defaults', server/mail-config.ts).
  */
-async function startMailServer(smtp: TestSmtpServer, overrides: Record<string, string> = {}): Promise<TestServer> {
+async function startMailServer(smtp: TestSmtpServer, overrides: Record<string, string> = {}, clock?: MovableClock): Promise<TestServer> {
   const origin = `http://127.0.0.1:${await freePort()}`;
-  const server = await startTestServer({
+  const server = await startTestServer(
+    {
     PORT: new URL(origin).port,
     SMTP_URL: smtp.url,
     MAIL_FROM: 'Auth Test <auth@example.com>',
@@ -27,7 +30,9 @@ async function startMailServer(smtp: TestSmtpServer, overrides: Record<string, s
     PASSWORD_RESET_URL: `${origin}/account#reset_token={token}`,
     EMAIL_VERIFY_URL: `${origin}/account#verify_token={token}`,
     ...overrides,
-  });
+    },
+    { clock },
+  );
   expect(server.url).toBe(origin);
   return server;
 }
@@ -50,10 +55,13 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
   let smtp: TestSmtpServer;
   let server: TestServer;
   let browser: Browser;
+  // Real time, moved on where a TOTP step must pass (after an authenticator app's confirming code).
+  const running = movableClock();
+  const clock: MovableClock = { now: running.now, advance: (seconds) => running.advance(seconds * 1000) };
 
   beforeAll(async () => {
     [smtp, browser] = await Promise.all([startSmtpServer(), launchChromium()]);
-    server = await startMailServer(smtp);
+    server = await startMailServer(smtp, {}, clock);
   });
   afterAll(async () => {
     await browser?.close();
@@ -114,6 +122,41 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
 
       expect(foreignRequests(observed.requests, server.url)).toEqual([]);
       expect(await observed.cspViolations()).toEqual([]);
+      expect(observed.errors.filter((error) => !error.includes('status of 4'))).toEqual([]);
+    } finally {
+      await observed.close();
+    }
+  });
+
+  it('a reset link of an account with an authenticator app: the page reveals a code field, refuses a wrong code, takes a recovery code', async () => {
+    const observed = await openObservedPage(browser);
+    const { page } = observed;
+    const { email, secret, recoveryCodes } = await registerWithSecondFactor(server, clock);
+    try {
+      await server.client.POST('/api/v1/users/password/forgot', { body: { email } });
+      await page.goto(await linkIn(smtp, email, 'Reset your password'));
+      await page.getByRole('heading', { name: 'Choose a new password' }).waitFor();
+      expect(await page.getByRole('textbox', { name: 'Code from your authenticator app' }).isVisible()).toBe(false);
+      await page.getByLabel('New password').first().fill(NEW_PASSWORD);
+      await page.getByRole('button', { name: 'Set the new password' }).click();
+      await page.getByRole('alert').filter({ hasText: 'This account has an authenticator app' }).waitFor();
+      await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('reset-code');
+      await shoot(page, 'mail-7-reset-needs-code');
+
+      const right = await codeAt(secret, clock);
+      await page.getByRole('textbox', { name: 'Code from your authenticator app' }).fill(right === '000000' ? '111111' : '000000');
+      await page.getByRole('button', { name: 'Set the new password' }).click();
+      await page.getByRole('alert').filter({ hasText: 'The code is not correct' }).waitFor();
+      // Refused twice, nothing changed: the old password still reaches the second step.
+      await passwordStep(server, email, GOOD_PASSWORD);
+
+      await page.getByRole('button', { name: 'Use a recovery code instead' }).click();
+      await page.getByRole('textbox', { name: 'Recovery code' }).fill(recoveryCodes[0] ?? '');
+      await page.getByRole('button', { name: 'Set the new password' }).click();
+      await page.getByRole('status').filter({ hasText: 'Password changed; you are signed in' }).waitFor();
+      await page.locator('#profile-email', { hasText: email }).waitFor();
+      await page.locator('#mfa-status', { hasText: 'Recovery codes left: 9.' }).waitFor();
+      await passwordStep(server, email, NEW_PASSWORD);
       expect(observed.errors.filter((error) => !error.includes('status of 4'))).toEqual([]);
     } finally {
       await observed.close();

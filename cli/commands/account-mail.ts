@@ -2,7 +2,7 @@ import { commandContext } from '../command-context.js';
 import { usageError } from '../exit-codes.js';
 import { examples } from '../help-text.js';
 import { printFields, printJson, printUser } from '../output.js';
-import { readPassword } from '../password-input.js';
+import { readPassword, readSecondFactor } from '../password-input.js';
 import type { CommandParent } from '../program.js';
 
 /**
@@ -13,7 +13,10 @@ export function addAccountMailCommands(parent: CommandParent): void {
   const password = parent
     .command('password')
     .description('recover a forgotten password by email (to change a known one, use passwd)')
-    .addHelpText('after', examples(['authcli password forgot --email alice@example.com', 'authcli password reset --token <token from the link>']));
+    .addHelpText(
+      'after',
+      examples(['authcli password forgot --email alice@example.com', 'authcli password reset --token <token from the link>', 'authcli password reset --token <token from the link> --code 123456']),
+    );
 
   password
     .command('forgot')
@@ -34,9 +37,13 @@ export function addAccountMailCommands(parent: CommandParent): void {
     .description('set a new password with the token from a reset link, and log in; every other session ends')
     .option('--token <token>', 'the token from the reset link (after token=); required')
     .option('--password-stdin', 'read the new password from standard input instead of asking (twice) on the terminal')
+    .option('--code <code>', 'a code from your authenticator app, when the account has one (asked on the terminal otherwise)')
+    .option('--recovery-code <code>', 'a recovery code instead of a code from the app')
     .option('--json', 'print the result as JSON')
     .action(async (options, command) => {
       const globals = command.optsWithGlobals();
+      // Checked before anything is asked: both flags at once is a usage error.
+      const given = options.code !== undefined || options.recoveryCode !== undefined ? await readSecondFactor(options, SECOND_FACTOR_FLAGS) : {};
       const token = linkToken(options.token, globals.token);
       if (token === undefined) throw usageError("required option '--token <token>' not specified", ['The token is the part after token= in the link of the mail.']);
       const { baseUrl } = commandContext({ baseUrl: globals.baseUrl });
@@ -47,7 +54,12 @@ export function addAccountMailCommands(parent: CommandParent): void {
         import('../session.js'),
         import('../credentials.js'),
       ]);
-      const reset = await createApiClient(baseUrl).POST('/api/v1/users/password/reset', { body: { token, new_password: newPassword } });
+      const send = (proof: typeof given) => createApiClient(baseUrl).POST('/api/v1/users/password/reset', { body: { token, new_password: newPassword, ...proof } });
+      let reset = await send(given);
+      // The account has an authenticator app, and the link alone changed nothing: the same request with a code.
+      if (reset.error?.code === 'mfa_code_required' && !('code' in given || 'recovery_code' in given)) {
+        reset = await send(await readSecondFactor(options, SECOND_FACTOR_FLAGS, reset.error.detail));
+      }
       if (!reset.data) throw serverRefused(reset.response, reset.error);
       const me = await createApiClient(baseUrl, { accessToken: reset.data.access_token }).GET('/api/v1/users/me');
       if (!me.data) throw serverRefused(me.response, me.error);
@@ -109,6 +121,8 @@ export function addAccountMailCommands(parent: CommandParent): void {
       printFields([['requested', `a confirmation link is on its way to ${options.newEmail}; your email changes when it is used`]]);
     });
 }
+
+const SECOND_FACTOR_FLAGS = '--code <6 digits> or --recovery-code <code>';
 
 /**
  * The program's own `--token` (an access token) is parsed wherever it appears, so `password reset --token …` lands

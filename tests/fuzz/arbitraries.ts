@@ -184,13 +184,15 @@ function objectArb(schema: Schema): fc.Arbitrary<Value> {
       ? fc.array(fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), schemaArb(isRecord(additional) ? additional : {})), { maxLength: 3 })
       : fc.constant<[string, Value][]>([]);
   const minProperties = number(schema.minProperties) ?? 0;
+  // `not: {required: [a, b]}` ("not both", ResetPasswordRequest's code and recovery_code): a valid case has not all.
+  const exclusive = isRecord(schema.not) && Array.isArray(schema.not.required) ? schema.not.required.filter((k) => typeof k === 'string') : [];
   return fc
     .tuple(fc.tuple(...entries), extras)
     .map(([own, more]) => {
       const present = own.filter((entry): entry is [string, Value] => entry !== undefined);
       return Object.fromEntries([...present, ...more.filter(([key]) => !(key in properties))]);
     })
-    .filter((object) => Object.keys(object).length >= minProperties);
+    .filter((object) => Object.keys(object).length >= minProperties && !(exclusive.length > 0 && exclusive.every((key) => key in object)));
 }
 
 function mergeAllOf(schema: Schema): Schema {

@@ -449,23 +449,52 @@ class ForgotPassword implements Command {
   toString = () => `forgotPassword(#${this.account})`;
 }
 
-/** A reset works exactly once per live token, ends every session of the account and voids its other links. */
+/**
+ * A reset works exactly once per live token, ends every session of the account and voids its other links. An
+ * account with an app needs its code too: without one, or with a wrong one, nothing changes (a wrong one counts as
+ * a failed login); an account without one ignores a code.
+ */
 class ResetPassword implements Command {
-  constructor(readonly token: number) {}
+  constructor(
+    readonly token: number,
+    readonly proof: 'code' | 'none' | 'wrong',
+  ) {}
   check = (m: Readonly<Model>) => m.resets.length > 0;
   async run(m: Model, r: Real) {
     const reset = pick(m.resets, this.token);
+    const { account } = reset;
+    const factor = account.factor;
     const next = `Pw-${randomUUID()}`;
     secrets.add(next);
-    const { data, error, response } = await r.server.client.POST('/api/v1/users/password/reset', { body: { token: reset.text, new_password: next } });
-    const { account } = reset;
+    if (factor && this.proof === 'code' && factor.lastStep !== null && factor.lastStep >= step()) clock.advance(30);
+    const code = this.proof === 'none' ? undefined : factor && this.proof === 'code' ? await codeAt(factor.secret, clock) : await wrongCode(factor);
+    const body = { token: reset.text, new_password: next, ...(code === undefined ? {} : { code }) };
+    const { data, error, response } = await r.server.client.POST('/api/v1/users/password/reset', { body });
     if (reset.dead || !account.exists || !account.active) {
       expect(response.status).toBe(422);
       expect(error?.code).toBe('invalid_reset_token');
       return void saw('a dead reset token refused');
     }
+    if (factor) {
+      const failures = m.failures.get(account.email) ?? 0;
+      if (code === undefined) {
+        expect(response.status).toBe(403);
+        expect(error?.code).toBe('mfa_code_required');
+        return void saw('a reset without the code refused');
+      }
+      if (failures >= 5) return void expect(response.status).toBe(429);
+      if (this.proof === 'wrong') {
+        expect(response.status).toBe(403);
+        expect(error?.code).toBe('invalid_mfa_code');
+        m.failures.set(account.email, failures + 1);
+        return void saw('a reset with a wrong code refused');
+      }
+      factor.lastStep = step();
+      m.failures.delete(account.email);
+    }
     expect(response.status).toBe(200);
-    saw('a password reset');
+    expect(payloadOf(data?.access_token ?? '').amr).toEqual(factor ? ['pwd', 'otp'] : ['pwd']);
+    saw(factor ? 'a password reset with a code' : 'a password reset');
     account.password = next;
     endSessions(m, (s) => s.account === account);
     for (const other of m.resets) if (other.account === account) other.dead = true;
@@ -543,6 +572,12 @@ class ChangeMfa implements Command {
   toString = () => `changeMfa(access #${this.token}, ${this.action})`;
 }
 
+/** Six digits the factor's app does not show now, nor a step either side (which the server takes too). */
+async function wrongCode(factor: Account['factor']): Promise<string> {
+  const near = factor ? await Promise.all([-30, 0, 30].map((offset) => codeAt(factor.secret, clock, offset))) : [];
+  return ['000000', '111111', '222222', '333333'].find((code) => !near.includes(code)) ?? '444444';
+}
+
 type MfaUse = 'code' | 'recovery' | 'wrong' | 'replay' | 'other account' | 'as bearer' | 'expired';
 
 /** Login's second step with an mfa_token of the model, used rightly or not. */
@@ -582,8 +617,7 @@ class MfaLogin implements Command {
       proof = { code: await codeAt(factor.secret, clock) };
       right = true;
     } else {
-      const near = factor ? await Promise.all([-30, 0, 30].map((offset) => codeAt(factor.secret, clock, offset))) : [];
-      proof = { code: ['000000', '111111', '222222', '333333'].find((code) => !near.includes(code)) ?? '444444' };
+      proof = { code: await wrongCode(factor) };
     }
     const { data, error, response } = await r.server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: token.text, ...proof } });
     // The server's order: the token, the account's state, its factor, the throttle, then the code.
@@ -649,9 +683,11 @@ const commands = [
   index.map((token) => new ListSessions(token)),
   fc.tuple(index, index).map(([token, session]) => new RevokeSession(token, session)),
   index.map((token) => new ReplayLate(token)),
+  // Twice: a reset needs a mailed link first, and resets now have four outcomes (with a code, without, wrong, none asked).
   index.map((account) => new ForgotPassword(account)),
-  index.map((token) => new ResetPassword(token)),
-  index.map((token) => new ResetPassword(token)),
+  index.map((account) => new ForgotPassword(account)),
+  fc.tuple(index, fc.constantFrom<'code' | 'none' | 'wrong'>('code', 'none', 'wrong')).map(([token, proof]) => new ResetPassword(token, proof)),
+  fc.tuple(index, fc.constantFrom<'code' | 'none' | 'wrong'>('code', 'code', 'none', 'wrong')).map(([token, proof]) => new ResetPassword(token, proof)),
   index.map((token) => new EnableMfa(token)),
   fc.tuple(index, fc.constantFrom<'regenerate' | 'remove'>('regenerate', 'remove')).map(([token, action]) => new ChangeMfa(token, action)),
   fc
@@ -704,6 +740,9 @@ describe('tokens work exactly while the model says they must', () => {
       'a replay inside the grace window',
       'a replay after the grace window',
       'a password reset',
+      'a password reset with a code',
+      'a reset without the code refused',
+      'a reset with a wrong code refused',
       'a dead reset token refused',
       'login asked for a second factor',
       'recovery codes replaced',

@@ -1,6 +1,7 @@
 import { clientInfo } from '../../http/client-info.js';
 import { caller, type Handler } from '../../http/state.js';
 import type { TokenResponses } from '../../http/token-response.js';
+import { optionalProofOf } from '../mfa/second-factor.js';
 import type { AccountMail } from './account-mail.service.js';
 
 /** The body of every 202: identical whatever happened to the account, by design. */
@@ -15,7 +16,7 @@ export function accountMailHandlers(mail: AccountMail, tokenResponses: TokenResp
   const resetPassword: Handler<'resetPassword'> = async ({ body }, ctx) => {
     // Asked first: a cookie-mode reset from an untrusted origin is refused before the token is looked at.
     tokenResponses.cookieMode(ctx);
-    return tokenResponses.issue(ctx, await mail.resetPassword(body.token, body.new_password, clientInfo(ctx)));
+    return tokenResponses.issue(ctx, await mail.resetPassword(body.token, body.new_password, optionalProofOf(body), clientInfo(ctx)));
   };
 
   const verifyEmail: Handler<'verifyEmail'> = async ({ body }, ctx) => ({

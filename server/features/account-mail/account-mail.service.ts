@@ -12,6 +12,7 @@ import type { MailThrottle } from '../../mail/mail-throttle.js';
 import { dueMessage, enqueueMail, enqueueResetRequest } from '../../mail/outbox.js';
 import * as templates from '../../mail/templates.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
+import type { ResetSecondFactor, SecondFactorProof } from '../mfa/second-factor.js';
 import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { normalizeEmail, toUserView, type UserView } from '../users/user-view.js';
 
@@ -23,6 +24,8 @@ export interface AccountMailDeps {
   settings: MailConfig;
   clock: Clock;
   throttle: MailThrottle;
+  /** The account's authenticator app, asked before a reset link gets anyone in (MfaService's, wired in app.ts). */
+  secondFactor: ResetSecondFactor;
   /** Tells this instance's sender that mail was queued (undefined with MAIL_DISABLED). */
   wake: (() => void) | undefined;
 }
@@ -73,17 +76,19 @@ export class AccountMail {
   }
 
   /**
-   * A new password from a reset link. Every session ends (whoever had one may be the reason for the reset), the
+   * A new password from a reset link, and for an account with an authenticator app a code from it (`proof`): the
+   * mailbox alone is one factor. Every session ends (whoever had one may be the reason for the reset), the
    * email counts as verified (the link proved it is read), and a notice without a link goes to the address.
    */
-  async resetPassword(token: string, newPassword: string, client: ClientInfo): Promise<TokenPair> {
+  async resetPassword(token: string, newPassword: string, proof: SecondFactorProof | undefined, client: ClientInfo): Promise<TokenPair> {
     this.assertEnabled();
     const { em, passwords, passwordPolicy, sessions } = this.deps;
     const found = await findLiveLinkToken(em, token, ['password_reset'], this.now());
     const user = found?.user;
     if (!found || !user?.isActive || user.email !== found.email) throw invalidResetToken();
-    // Checked before the token is spent: a refused password leaves the link usable.
+    // Checked before the token is spent: a refused password or code leaves the link usable.
     passwordPolicy.assertAcceptable(newPassword, { email: user.email, fullName: user.fullName }, '/body/new_password');
+    const amr = await this.deps.secondFactor(user, proof, client);
     const passwordHash = await passwords.hash(newPassword);
     const tokens = await em.transactional(async (tx) => {
       const now = this.now();
@@ -91,8 +96,8 @@ export class AccountMail {
       await tx.nativeUpdate(UserSchema, { id: user.id }, { passwordHash, updatedAt: now, emailVerifiedAt: user.emailVerifiedAt ?? now });
       await voidLinkTokens(tx, user.id, ['password_reset'], now);
       const ended = await sessions.revokeAllOf(tx, user.id, 'password_reset');
-      const pair = sessions.start(tx, user.id, client);
-      recordAudit(tx, { event: 'password_reset', userId: user.id, client, details: { sessions_ended: ended } });
+      const pair = sessions.start(tx, user.id, client, amr);
+      recordAudit(tx, { event: 'password_reset', userId: user.id, client, details: { sessions_ended: ended, amr: amr.join(' ') } });
       enqueueMail(tx, { email: user.email, userId: user.id }, templates.passwordResetNotice(), now);
       await tx.flush();
       return pair;

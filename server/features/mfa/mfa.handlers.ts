@@ -1,7 +1,8 @@
 import { clientInfo } from '../../http/client-info.js';
 import { caller, type Handler } from '../../http/state.js';
 import type { TokenResponses } from '../../http/token-response.js';
-import type { MfaService, SecondFactorProof } from './mfa.service.js';
+import type { MfaService } from './mfa.service.js';
+import type { SecondFactorProof } from './second-factor.js';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 

@@ -19,6 +19,7 @@ import {
   invalidMfaToken,
   invalidToken,
   mfaAlreadyEnabled,
+  mfaCodeRequired,
   mfaDisabled,
   mfaNotEnabled,
   mfaNotPending,
@@ -27,13 +28,12 @@ import {
 import * as notices from '../../mail/templates.js';
 import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
-import type { SessionsService, TokenPair } from '../sessions/sessions.service.js';
+import type { AuthenticationMethod, SessionsService, TokenPair } from '../sessions/sessions.service.js';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
+import type { SecondFactorProof } from './second-factor.js';
 
 type TotpEnrolment = components['schemas']['TotpEnrolment'];
 type MfaStatus = components['schemas']['MfaStatus'];
-/** A code from the app or a recovery code: what the contract's oneOf bodies carry besides the password or token. */
-export type SecondFactorProof = { code: string } | { recovery_code: string };
 
 /** How long the `mfa_token` of a half-done login lives. */
 export const MFA_TOKEN_TTL_SECONDS = 300;
@@ -187,6 +187,19 @@ export class MfaService {
       await tx.flush();
       return tokens;
     });
+  }
+
+  /**
+   * A password reset's second factor (AccountMail's `ResetSecondFactor`): nothing for an account without one (a
+   * code sent anyway is ignored), else a code or recovery code checked as at login, so the mailbox alone gets no
+   * one past the app. Runs before the reset's transaction: a refusal leaves the link and the password as they were.
+   */
+  async proveForReset(user: User, proof: SecondFactorProof | undefined, client: ClientInfo): Promise<AuthenticationMethod[]> {
+    const factor = await this.deps.em.findOne(MfaFactorSchema, { user: user.id, confirmedAt: { $ne: null } });
+    if (!factor) return ['pwd'];
+    if (!proof) throw mfaCodeRequired();
+    await this.prove(user, factor, proof, 403, client);
+    return ['pwd', 'otp'];
   }
 
   /**
