@@ -5,8 +5,9 @@ import { CHROMIUM_PATH, foreignRequests, hasChromium, launchChromium, openObserv
 import { passwordStep, registerWithSecondFactor } from './helpers/mfa-flows.js';
 import { freePort } from './helpers/ports.js';
 import { GOOD_PASSWORD, registerAccount, startTestServer, uniqueEmail, type TestServer } from './helpers/server.js';
-import { movableClock, startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
-import { codeAt, type MovableClock } from './helpers/totp.js';
+import { testClock, type TestClock } from './helpers/clock.js';
+import { startSmtpServer, type TestSmtpServer } from './helpers/smtp.js';
+import { codeAt } from './helpers/totp.js';
 
 const SUITE = hasChromium
   ? 'the account page’s mail flows in Chromium, over a real SMTP server'
@@ -18,7 +19,7 @@ const NEW_PASSWORD = 'a passphrase chosen from the mailed link';
  * Mail and a server whose links point at its own /account page: the port is chosen first, so PASSWORD_RESET_URL and
  * EMAIL_VERIFY_URL can name it (the fragment forms are the defaults', server/mail-config.ts).
  */
-async function startMailServer(smtp: TestSmtpServer, overrides: Record<string, string> = {}, clock?: MovableClock): Promise<TestServer> {
+async function startMailServer(smtp: TestSmtpServer, overrides: Record<string, string> = {}, clock?: TestClock): Promise<TestServer> {
   const origin = `http://127.0.0.1:${await freePort()}`;
   const server = await startTestServer(
     {
@@ -56,8 +57,7 @@ describe.skipIf(!hasChromium)(SUITE, { timeout: 90_000 }, () => {
   let server: TestServer;
   let browser: Browser;
   // Real time, moved on where a TOTP step must pass (after an authenticator app's confirming code).
-  const running = movableClock();
-  const clock: MovableClock = { now: running.now, advance: (seconds) => running.advance(seconds * 1000) };
+  const clock = testClock();
 
   beforeAll(async () => {
     [smtp, browser] = await Promise.all([startSmtpServer(), launchChromium()]);

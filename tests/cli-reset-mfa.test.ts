@@ -4,13 +4,14 @@ import { registerWithSecondFactor } from './helpers/mfa-flows.js';
 import { startTestServer, type TestServer } from './helpers/server.js';
 import { startSmtpServer, tokenIn, type TestSmtpServer } from './helpers/smtp.js';
 import { payloadOf } from './helpers/tokens.js';
-import { codeAt, movableClock } from './helpers/totp.js';
+import { testClock } from './helpers/clock.js';
+import { codeAt, startOfTotpStep } from './helpers/totp.js';
 
 const NEW_PASSWORD = 'a new passphrase from the cli';
 
 /** `authcli password reset` for an account with an authenticator app: the built binary, a real server and SMTP. */
 describe('authcli password reset with a second factor', () => {
-  const clock = movableClock();
+  const clock = testClock({ frozenAt: startOfTotpStep() });
   let smtp: TestSmtpServer;
   let server: TestServer;
   const sandboxes: CliSandbox[] = [];

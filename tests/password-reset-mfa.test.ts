@@ -3,7 +3,8 @@ import { decodeAccessToken } from './helpers/auth-flows.js';
 import { passwordStep, registerWithSecondFactor } from './helpers/mfa-flows.js';
 import { registerAccount, startTestServer, type TestServer } from './helpers/server.js';
 import { startSmtpServer, tokenIn, type TestSmtpServer } from './helpers/smtp.js';
-import { codeAt, movableClock } from './helpers/totp.js';
+import { testClock } from './helpers/clock.js';
+import { codeAt, startOfTotpStep, TOTP_STEP_MS } from './helpers/totp.js';
 
 const NEW_PASSWORD = 'a brand new passphrase for this';
 const ACCOUNT_MAX_FAILURES = 3;
@@ -15,7 +16,7 @@ const ACCOUNT_MAX_FAILURES = 3;
 describe('password reset of an account with an authenticator app', () => {
   let smtp: TestSmtpServer;
   let server: TestServer;
-  const clock = movableClock();
+  const clock = testClock({ frozenAt: startOfTotpStep() });
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
@@ -118,7 +119,7 @@ describe('password reset of an account with an authenticator app', () => {
     expect((await server.client.POST('/api/v1/users/login/mfa', { body: { mfa_token: mfaToken, code } })).response.status).toBe(200);
     const token = await resetToken(account.email);
     expect((await reset(token, { code })).error?.code).toBe('invalid_mfa_code');
-    clock.advance(30);
+    clock.advance(TOTP_STEP_MS);
     expect((await reset(token, { code: await codeAt(account.secret, clock) })).response.status).toBe(200);
   });
 
