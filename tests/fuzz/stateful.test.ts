@@ -466,7 +466,7 @@ class ResetPassword implements Command {
     const factor = account.factor;
     const next = `Pw-${randomUUID()}`;
     secrets.add(next);
-    if (factor && this.proof === 'code' && factor.lastStep !== null && factor.lastStep >= step()) clock.advance(30);
+    if (factor && this.proof === 'code' && factor.lastStep !== null && factor.lastStep >= step()) clock.advance(TOTP_STEP_MS);
     const code = this.proof === 'none' ? undefined : factor && this.proof === 'code' ? await codeAt(factor.secret, clock) : await wrongCode(factor);
     const body = { token: reset.text, new_password: next, ...(code === undefined ? {} : { code }) };
     const { data, error, response } = await r.server.client.POST('/api/v1/users/password/reset', { body });
