@@ -123,14 +123,14 @@ export function openapiValidator(options: OpenApiValidatorOptions): Middleware {
     let parsed = false;
     for (const step of checkRequest) {
       if (step === validateRequest) {
-        if (parseBody && takesBody(req.openapi)) await parseBody(ctx, async () => {});
+        if (parseBody && bodyOf(req.openapi) !== 'none') await parseBody(ctx, async () => {});
         const raw: string | undefined = ctx.request.rawBody;
         parsed = raw !== undefined && raw !== ''; // koa-bodyparser turns "no body" and unparsed types into {}
         req.body = parsed ? ctx.request.body : undefined;
         // A body sent but not read (a Content-Type the parser does not take, such as `application/json; =`) is
         // refused here: EOV asks for a body only when its schema has its own `required` list, which a oneOf has
         // not (tests/fuzz: removeTotp reached its handler without a body: a 500).
-        if (parseBody && !parsed && requiresBody(req.openapi)) {
+        if (parseBody && !parsed && bodyOf(req.openapi) === 'required') {
           throw sentBody ? requestRejected(415) : validationFailed([{ path: '/body', message: 'is required' }]);
         }
       }
@@ -285,14 +285,10 @@ function isOpenApiDocument(doc: object): doc is Exclude<EovOptions['apiSpec'], s
 
 type OperationMatch = { schema: { operationId: string }; pathParams: Record<string, unknown> };
 
-/** Whether the operation EOV matched declares a request body (EOV sets `requestBody: null` where none is). */
-function takesBody(openapi: unknown): boolean {
-  return isRecord(openapi) && isRecord(openapi.schema) && isRecord(openapi.schema.requestBody);
-}
-
-/** Whether the operation's request body is `required: true` (not to be confused with its schema's `required`). */
-function requiresBody(openapi: unknown): boolean {
-  return isRecord(openapi) && isRecord(openapi.schema) && isRecord(openapi.schema.requestBody) && openapi.schema.requestBody.required === true;
+/** The matched operation's body: none (EOV sets `requestBody: null`), required (`required: true`, not its schema's list) or optional. */
+function bodyOf(openapi: unknown): 'none' | 'required' | 'optional' {
+  const body = isRecord(openapi) && isRecord(openapi.schema) ? openapi.schema.requestBody : undefined;
+  return !isRecord(body) ? 'none' : body.required === true ? 'required' : 'optional';
 }
 
 function isOperationMatch(value: unknown): value is OperationMatch {
