@@ -2,6 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { readMailConfig, type MailConfig } from './mail-config.js';
 import { readMfa, type MfaConfig } from './mfa-config.js';
+import { EnvReader, type Env } from './env-reader.js';
 import { ASYMMETRIC_ALGORITHMS, parseSigningKeys, type AsymmetricAlgorithm, type SigningKey } from './auth/signing-keys.js';
 
 /**
@@ -111,7 +112,6 @@ const MIN_SECRET_BYTES = 32;
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production!';
 const DEFAULT_PEPPER = 'authapi-password-prehash-v1';
 
-export type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env = process.env): { config: Config; warnings: string[] } {
   const problems: string[] = [];
@@ -294,61 +294,4 @@ export function loadDotEnv(path = resolve(process.cwd(), '.env')): boolean {
   process.loadEnvFile(path);
   Object.assign(process.env, before);
   return true;
-}
-
-export class EnvReader {
-  constructor(
-    private readonly env: Env,
-    private readonly problems: string[],
-  ) {}
-
-  private raw(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value === '' ? undefined : value;
-  }
-
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
-
-  integer(name: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const parsed = /^-?\d+$/.test(value) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
-      this.problems.push(`${name} must be a whole number from ${min} to ${max} (got "${value}")`);
-      return fallback;
-    }
-    return parsed;
-  }
-
-  boolean(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    this.problems.push(`${name} must be true or false (got "${value}")`);
-    return fallback;
-  }
-
-  /** `TRUST_PROXY`: unset/false → 0 hops, true → 1 (one proxy in front), or a number of hops. */
-  trustProxy(name: string): number {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined || ['0', 'false', 'no', 'off'].includes(value)) return 0;
-    if (['true', 'yes', 'on'].includes(value)) return 1;
-    if (/^\d+$/.test(value) && Number(value) <= 10) return Number(value);
-    this.problems.push(`${name} must be true, false or a number of proxy hops from 0 to 10 (got "${value}")`);
-    return 0;
-  }
-
-  oneOf<const T extends readonly string[]>(name: string, allowed: T, fallback: T[number]): T[number] {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const match = allowed.find((option) => option === value);
-    if (match === undefined) {
-      this.problems.push(`${name} must be one of ${allowed.join(', ')} (got "${value}")`);
-      return fallback;
-    }
-    return match;
-  }
 }

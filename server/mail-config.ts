@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Env, EnvReader } from './config.js';
+import type { Env, EnvReader } from './env-reader.js';
 
 /** Outgoing mail (server/mail/): how it leaves, what its links point to, and its limits. */
 export interface MailConfig {

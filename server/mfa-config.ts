@@ -1,4 +1,5 @@
-import type { Config, Env, EnvReader } from './config.js';
+import type { Config } from './config.js';
+import type { Env, EnvReader } from './env-reader.js';
 
 /** Authenticator apps (TOTP) as a second factor; see server/features/mfa. */
 export interface MfaConfig {
