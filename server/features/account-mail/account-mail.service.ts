@@ -98,7 +98,7 @@ export class AccountMail {
       const ended = await sessions.revokeAllOf(tx, user.id, 'password_reset');
       const pair = sessions.start(tx, user.id, client, amr);
       recordAudit(tx, { event: 'password_reset', userId: user.id, client, details: { sessions_ended: ended, amr: amr.join(' ') } });
-      enqueueMail(tx, { email: user.email, userId: user.id }, templates.passwordResetNotice(), now);
+      this.notify(tx, user, templates.passwordResetNotice());
       await tx.flush();
       return pair;
     });
@@ -182,7 +182,7 @@ export class AccountMail {
       const { emailVerifyUrl, emailVerificationTtlSeconds } = this.deps.settings;
       const token = await issueLinkToken(tx, { userId: user.id, purpose: 'email_change', email: newEmail, ttlSeconds: emailVerificationTtlSeconds, now });
       enqueueMail(tx, { email: newEmail, userId: user.id }, templates.emailChangeMail(linkFor(emailVerifyUrl, token), newEmail, emailVerificationTtlSeconds), now);
-      enqueueMail(tx, { email: user.email, userId: user.id }, templates.emailChangeRequestedNotice(newEmail), now);
+      this.notify(tx, user, templates.emailChangeRequestedNotice(newEmail));
       recordAudit(tx, { event: 'email_change_requested', userId: user.id, client, details: { to: newEmail } });
       await tx.flush();
     });
