@@ -176,13 +176,13 @@ describe('password reset, email verification and email change over a real SMTP s
   it('with SMTP stopped the request still gets 202; after SMTP returns the mail arrives exactly once', async () => {
     const { email } = await registerAccount(server);
     await smtp.waitFor(email);
-    await smtp.stop();
+    smtp.refuseConnections();
     try {
       expect((await forgot(email)).response.status).toBe(202);
       // At least one attempt fails meanwhile (retry base 1 s).
       await waitUntil(async () => (await metric(server, 'retried')) > 0);
     } finally {
-      await smtp.restart();
+      smtp.acceptConnections();
     }
     clock.advance(60 * 60_000); // past any backoff
     const mails = await smtp.waitFor(email, 2);
@@ -264,17 +264,18 @@ describe('limits and settings', () => {
 
   it('after MAIL_MAX_ATTEMPTS a mail is marked failed, its body purged, and counted in /metrics', async () => {
     const smtp = await startSmtpServer();
-    const port = smtp.port;
-    await smtp.stop(); // nothing listens there now
-    const server = await startTestServer({ SMTP_URL: `smtp://127.0.0.1:${port}`, MAIL_MAX_ATTEMPTS: '1' });
+    smtp.refuseConnections(); // holds its port, so no other test's server can be handed it meanwhile
+    const server = await startTestServer({ SMTP_URL: smtp.url, MAIL_MAX_ATTEMPTS: '1' });
     try {
       await registerAccount(server);
       await waitUntil(async () => (await metric(server, 'failed')) === 1);
       const rows = await server.running.orm.em.getConnection().execute('select status, text_body, html_body from mail_outbox');
       expect(rows).toEqual([{ status: 'failed', text_body: null, html_body: null }]);
       expect(server.logs()).toContain('failed after 1 attempts');
+      expect(smtp.mails).toEqual([]);
     } finally {
       await server.stop();
+      await smtp.stop();
     }
   });
 

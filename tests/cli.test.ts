@@ -1,6 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -47,14 +46,12 @@ async function loggedIn(options: { fullName?: string } = {}): Promise<{ email: s
   return account;
 }
 
-/** A URL where nothing listens: a port the OS just handed out and took back. */
+/**
+ * A URL where nothing listens: port 9 (discard) is below the ephemeral range, so no server a test starts on port 0
+ * can be handed it (a port taken and given back could be, by a test file running in parallel).
+ */
 async function unreachableUrl(): Promise<string> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return `http://127.0.0.1:${address.port}`;
+  return 'http://127.0.0.1:9';
 }
 
 function storedAccessToken(): string {

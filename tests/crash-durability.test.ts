@@ -57,7 +57,7 @@ describe.skipIf(onPostgres)(TITLE, { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
 describe.skipIf(onPostgres)('a mail acknowledged with 202 survives kill -9 (sqlite project only: SQLite file durability)', { timeout: CHILD_TEST_TIMEOUT_MS }, () => {
   it('forgot-password, SIGKILL before delivery (SMTP down), restart with SMTP up: the mail arrives, once', async () => {
     const smtp = await startSmtpServer();
-    await smtp.stop(); // the port stays ours to listen on again; meanwhile every attempt is refused
+    smtp.refuseConnections(); // an outage: every attempt is refused with 421
     const dir = makeTempDir('mail-crash');
     const env = testEnv(dir, { SMTP_URL: smtp.url, MAIL_RETRY_BASE_SECONDS: '1', MAIL_SEND_TIMEOUT_SECONDS: '1' });
     try {
@@ -69,7 +69,7 @@ describe.skipIf(onPostgres)('a mail acknowledged with 202 survives kill -9 (sqli
       await first.exited;
       expect(smtp.mails).toEqual([]);
 
-      await smtp.restart();
+      smtp.acceptConnections();
       const second = await startChildServer({ cwd: dir, env });
       const mails = await smtp.waitFor(email, 2, 30_000);
       await new Promise((resolve) => setTimeout(resolve, 1500));

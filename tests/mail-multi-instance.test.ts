@@ -60,13 +60,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL || !process.env.TEST_REDIS_URL)(
       const email = uniqueEmail('outage');
       expect((await postJson(a.url, '/api/v1/users/register', { email, password: 'outage password one' })).status).toBe(201);
       await smtp.waitFor(email);
-      await smtp.stop();
+      smtp.refuseConnections();
       try {
         expect((await postJson(a.url, '/api/v1/users/password/forgot', { email })).status).toBe(202);
         expect((await postJson(b.url, '/api/v1/users/password/forgot', { email })).status).toBe(202);
         await new Promise((resolve) => setTimeout(resolve, 2000)); // attempts fail on both meanwhile
       } finally {
-        await smtp.restart();
+        smtp.acceptConnections();
       }
       // The second request superseded the first one's link, but both mails were queued: two reset mails, one each.
       await smtp.waitFor(email, 3, 30_000);

@@ -18,37 +18,42 @@ export interface TestSmtpServer {
   /** Waits (polling real time) until `count` mails to `to` have arrived; returns them. */
   waitFor(to: string, count?: number, timeoutMs?: number): Promise<ReceivedMail[]>;
   stop(): Promise<void>;
-  /** Listens again on the same port, after stop(). */
-  restart(): Promise<void>;
+  /**
+   * An outage: the server keeps its port (so no other test's server can be handed it) but answers every new
+   * connection with 421, as an SMTP server going down for maintenance does. Every delivery attempt fails at once.
+   */
+  refuseConnections(): void;
+  /** Ends the outage: new connections are served again. */
+  acceptConnections(): void;
 }
 
 /** A real SMTP server in this process on port 0: plain SMTP, no auth, every mail parsed with mailparser. */
 export async function startSmtpServer(): Promise<TestSmtpServer> {
   const mails: ReceivedMail[] = [];
-  let server: SMTPServer | undefined;
-  let port = 0;
-  const listen = async () => {
-    const smtp = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      logger: false,
-      onData(stream, _session, callback) {
-        simpleParser(stream)
-          .then((parsed) => {
-            mails.push(toReceived(parsed));
-            callback();
-          })
-          .catch((error: Error) => callback(error));
-      },
-    });
-    await new Promise<void>((resolve, reject) => {
-      smtp.once('error', reject);
-      smtp.listen(port, '127.0.0.1', () => resolve());
-    });
-    port = (smtp.server.address() as AddressInfo).port;
-    server = smtp;
-  };
-  await listen();
+  let refusing = false;
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onConnect(_session, callback) {
+      if (!refusing) return callback();
+      return callback(Object.assign(new Error('Service not available (test outage)'), { responseCode: 421 }));
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((parsed) => {
+          mails.push(toReceived(parsed));
+          callback();
+        })
+        .catch((error: Error) => callback(error));
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    smtp.once('error', reject);
+    smtp.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = smtp.server.address() as AddressInfo;
+  let stopped = false;
   return {
     get url() {
       return `smtp://127.0.0.1:${port}`;
@@ -67,11 +72,16 @@ export async function startSmtpServer(): Promise<TestSmtpServer> {
       }
     },
     async stop() {
-      const smtp = server;
-      server = undefined;
-      if (smtp) await new Promise<void>((resolve) => smtp.close(() => resolve()));
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((resolve) => smtp.close(() => resolve()));
     },
-    restart: listen,
+    refuseConnections() {
+      refusing = true;
+    },
+    acceptConnections() {
+      refusing = false;
+    },
   };
 }
 
