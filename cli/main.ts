@@ -6,6 +6,7 @@ import { addUsersActivateCommand, addUsersDeactivateCommand } from './commands/a
 import { addUsersCreateCommand } from './commands/admin/users-create.js';
 import { addUsersDeleteCommand } from './commands/admin/users-delete.js';
 import { addUsersListCommand } from './commands/admin/users-list.js';
+import { addUsersRemoveMfaCommand } from './commands/admin/users-remove-mfa.js';
 import { addUsersSetPasswordCommand } from './commands/admin/users-set-password.js';
 import { addUsersSetRoleCommand } from './commands/admin/users-set-role.js';
 import { addUsersShowCommand } from './commands/admin/users-show.js';
@@ -48,6 +49,7 @@ function buildProgram(version: string): Program {
     addUsersActivateCommand,
     addUsersDeactivateCommand,
     addUsersUnlockCommand,
+    addUsersRemoveMfaCommand,
     addUsersDeleteCommand,
   ]) {
     add(users);

@@ -552,6 +552,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/users/{userId}/mfa": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove an account's authenticator app (lost phone and recovery codes)
+         * @description For an owner who lost both the authenticator app and the recovery codes, once the admin has confirmed who
+         *     they are by some other means. The app (confirmed or still pending), its recovery codes and any half-done
+         *     logins are deleted, and every session of the account ends: whoever holds the lost phone holds no session.
+         *     The password is not touched; logins ask for it alone again, and the owner can add a new app. The account's
+         *     address gets a notice. Takes no body. 409 `mfa_not_enabled` when the account has no app. Recorded in the
+         *     audit log as `mfa_removed_by_admin`. On the server host (for instance when the only admin lost their
+         *     phone): `npm run manage -- remove-mfa <email>`.
+         */
+        delete: operations["removeUserSecondFactor"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/audit": {
         parameters: {
             query?: never;
@@ -939,7 +967,7 @@ export interface components {
             total: number;
         };
         /** @enum {string} */
-        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked" | "session_limit_reached" | "password_reset_requested" | "password_reset" | "email_verification_sent" | "email_verified" | "email_change_requested" | "email_changed" | "email_verification_set" | "mail_throttled" | "mfa_enrolment_started" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated";
+        AuditEventType: "user_registered" | "login_succeeded" | "login_failed" | "login_throttled" | "tokens_refreshed" | "refresh_token_reused" | "logged_out" | "session_revoked" | "password_changed" | "profile_updated" | "role_changed" | "activation_changed" | "user_deleted" | "user_created" | "password_set_by_admin" | "user_unlocked" | "session_limit_reached" | "password_reset_requested" | "password_reset" | "email_verification_sent" | "email_verified" | "email_change_requested" | "email_changed" | "email_verification_set" | "mail_throttled" | "mfa_enrolment_started" | "mfa_enabled" | "mfa_disabled" | "mfa_failed" | "recovery_code_used" | "recovery_codes_regenerated" | "mfa_removed_by_admin";
         AuditEvent: {
             id: number;
             /** Format: date-time */
@@ -2403,6 +2431,34 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    removeUserSecondFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                userId: components["parameters"]["UserId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The app and its recovery codes are gone and the account's sessions have ended. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["DuplicateAuthorization"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["MfaConflict"];
+            422: components["responses"]["ValidationFailed"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listAuditEvents: {
         parameters: {
             query?: {
@@ -2576,7 +2632,7 @@ export const mailAcceptedStatusValues: ReadonlyArray<FlattenedDeepRequired<compo
 export const mfaStatusTotpValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["MfaStatus"]["totp"]> = ["none", "pending", "enabled"];
 export const tokenResponseToken_typeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["TokenResponse"]["token_type"]> = ["bearer"];
 export const roleValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Role"]> = ["member", "admin"];
-export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked", "session_limit_reached", "password_reset_requested", "password_reset", "email_verification_sent", "email_verified", "email_change_requested", "email_changed", "email_verification_set", "mail_throttled", "mfa_enrolment_started", "mfa_enabled", "mfa_disabled", "mfa_failed", "recovery_code_used", "recovery_codes_regenerated"];
+export const auditEventTypeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["AuditEventType"]> = ["user_registered", "login_succeeded", "login_failed", "login_throttled", "tokens_refreshed", "refresh_token_reused", "logged_out", "session_revoked", "password_changed", "profile_updated", "role_changed", "activation_changed", "user_deleted", "user_created", "password_set_by_admin", "user_unlocked", "session_limit_reached", "password_reset_requested", "password_reset", "email_verification_sent", "email_verified", "email_change_requested", "email_changed", "email_verification_set", "mail_throttled", "mfa_enrolment_started", "mfa_enabled", "mfa_disabled", "mfa_failed", "recovery_code_used", "recovery_codes_regenerated", "mfa_removed_by_admin"];
 export const jsonWebKeyKtyValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["kty"]> = ["EC", "RSA"];
 export const jsonWebKeyAlgValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["alg"]> = ["ES256", "RS256"];
 export const jsonWebKeyUseValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["JsonWebKey"]["use"]> = ["sig"];

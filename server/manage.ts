@@ -1,5 +1,6 @@
 import { roleValues, type components } from '../generated/openapi.js';
 import { ConfigError } from './config.js';
+import { USAGE } from './manage/usage.js';
 
 type Role = components['schemas']['Role'];
 
@@ -9,17 +10,24 @@ type Role = components['schemas']['Role'];
  *
  *   npm run --silent manage -- set-role <email> <member|admin>
  *   npm run --silent manage -- unlock <email>
+ *   npm run --silent manage -- remove-mfa <email>
  *   npm run --silent manage -- keys generate [--alg ES256|RS256] [--status next|active] [--out <file>]
  */
 async function main(args: string[]): Promise<number> {
   // Each command's code is loaded only when asked for: a usage error should not wait for the ORM to load.
   if (args[0] === 'unlock') return (await import('./manage/unlock.js')).unlock(args.slice(1));
+  if (args[0] === 'remove-mfa') return (await import('./manage/remove-mfa.js')).removeMfa(args.slice(1));
   // The roles the contract's Role schema lists (generated), so a role added there is accepted here.
   const [command, email, arg] = args;
   if (command === 'keys') return (await import('./manage/keys.js')).keysCommand(args.slice(1));
   const role: Role | undefined = roleValues.find((value) => value === arg);
-  if (command !== 'set-role' || !email || !role) {
-    console.error(`usage: npm run --silent manage -- set-role <email> <${roleValues.join('|')}>`);
+  if (command !== 'set-role') {
+    // No command, or one it does not know: every command's usage line.
+    console.error(Object.values(USAGE).join('\n'));
+    return 2;
+  }
+  if (!email || !role) {
+    console.error(USAGE.setRole);
     return 2;
   }
   // Loaded only now: a usage error should not wait for the ORM to load.

@@ -1,6 +1,7 @@
 import { OutboxMailSchema } from '../db/entities/outbox-mail.entity.js';
 import type { EntityManager } from '../db/orm.js';
 import type { ClientInfo } from '../features/audit/audit-log.js';
+import type { MailConfig } from '../mail-config.js';
 import type { RenderedMail } from './templates.js';
 
 /** The columns that make a row a mail due now, never tried: for a new row, and for a request the sender turns into one. */
@@ -25,6 +26,14 @@ export function dueMessage(mail: RenderedMail, userId: number, now: Date) {
  */
 export function enqueueMail(em: EntityManager, to: { email: string; userId: number }, mail: RenderedMail, now: Date): void {
   em.create(OutboxMailSchema, { ...dueMessage(mail, to.userId, now), recipient: to.email, lastError: null, requestIp: null, requestUserAgent: null, createdAt: now, sentAt: null });
+}
+
+/**
+ * A security notice (no link) to an account's address, on the caller's manager; nothing with MAIL_DISABLED. The
+ * one rule for notices: AccountMail.notify comes here, and so does `npm run manage`, which has no AccountMail.
+ */
+export function enqueueNotice(em: EntityManager, settings: Pick<MailConfig, 'transport'>, user: { id: number; email: string }, notice: RenderedMail, now: Date): void {
+  if (settings.transport !== 'disabled') enqueueMail(em, { email: user.email, userId: user.id }, notice, now);
 }
 
 /**

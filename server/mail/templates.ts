@@ -94,6 +94,13 @@ export function mfaDisabledNotice(): RenderedMail {
   ]);
 }
 
+export function mfaRemovedByAdminNotice(): RenderedMail {
+  return render('An administrator removed the authenticator app from your account', [
+    'At your request, an administrator removed the authenticator app and the recovery codes from your account, and every session was logged out. Logging in needs only your password until you add an app again.',
+    'If you did not ask for this, reset your password now and tell your administrator.',
+  ]);
+}
+
 export function recoveryCodesReplacedNotice(): RenderedMail {
   return render('New recovery codes for your account', [
     'New recovery codes were made for your account; the old ones no longer work.',

@@ -2,8 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { generateKeyPairSync } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ASYMMETRIC_ALGORITHMS, thumbprint, type AsymmetricAlgorithm, type KeyStatus } from '../auth/signing-keys.js';
-
-export const KEYS_USAGE = 'usage: npm run --silent manage -- keys generate [--alg ES256|RS256] [--status next|active] [--out <file>]';
+import { USAGE } from './usage.js';
 
 /**
  * `keys generate`: a new private key in a file of its own (0600, never overwritten), ready to append to
@@ -23,14 +22,14 @@ export function keysCommand(args: string[]): number {
       },
     });
   } catch (error) {
-    console.error(`${error instanceof Error ? error.message : String(error)}\n${KEYS_USAGE}`);
+    console.error(`${error instanceof Error ? error.message : String(error)}\n${USAGE.keys}`);
     return 2;
   }
   const { positionals, values } = parsed;
   const algorithm = ASYMMETRIC_ALGORITHMS.find((one) => one === values.alg?.toUpperCase());
   const status: KeyStatus | undefined = values.status === 'next' || values.status === 'active' ? values.status : undefined;
   if (positionals.length !== 1 || positionals[0] !== 'generate' || !algorithm || !status) {
-    console.error(KEYS_USAGE);
+    console.error(USAGE.keys);
     return 2;
   }
   const { pem, kid } = generateSigningKey(algorithm);

@@ -1,26 +1,17 @@
 import type { components } from '../../generated/openapi.js';
-import { loadConfig, loadDotEnv } from '../config.js';
 import { MfaFactorSchema } from '../db/entities/mfa-factor.entity.js';
-import { migrateToLatest, openDatabase } from '../db/orm.js';
-import { AppError } from '../errors.js';
 import { changeAccount } from '../features/accounts/accounts.service.js';
 import { normalizeEmail } from '../features/users/user-view.js';
+import { changeOneAccount, reportUnknownEmail } from './account-command.js';
 
 type Role = components['schemas']['Role'];
 
 /** Gives an account a role; 0 when done, 1 for an unknown email or a refused change (the last active admin). */
 export async function setRole(email: string, role: Role): Promise<number> {
-  loadDotEnv();
-  const { config } = loadConfig();
-  const orm = await openDatabase(config.database);
-  try {
-    await migrateToLatest(orm);
+  return changeOneAccount(email, async (orm, config) => {
     // The admin API's own path: the same last-admin guard, audit entry and session ending.
     const changed = await changeAccount(orm.em.fork(), { email: normalizeEmail(email) }, { role }, { client: { ip: null, userAgent: 'npm run manage' } });
-    if (!changed) {
-      console.error(`No account has the email ${normalizeEmail(email)}.`);
-      return 1;
-    }
+    if (!changed) return reportUnknownEmail(email);
     console.log(`${changed.email} is now ${role}.`);
     const hasFactor = async () => (await orm.em.fork().count(MfaFactorSchema, { user: changed.id, confirmedAt: { $ne: null } })) > 0;
     if (role === 'admin' && config.mfa.requireForAdmins && !(await hasFactor())) {
@@ -29,11 +20,5 @@ export async function setRole(email: string, role: Role): Promise<number> {
       );
     }
     return 0;
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    console.error(`${normalizeEmail(email)} stays as it is: ${error.message}`);
-    return 1;
-  } finally {
-    await orm.close();
-  }
+  });
 }

@@ -8,8 +8,8 @@ import { recordAudit } from '../features/audit/audit-log.js';
 import { normalizeEmail } from '../features/users/user-view.js';
 import { createLogger } from '../logger.js';
 import { closeRedis, openRedis } from '../redis.js';
-
-export const UNLOCK_USAGE = 'usage: npm run --silent manage -- unlock <email>';
+import { reportUnknownEmail } from './account-command.js';
+import { USAGE } from './usage.js';
 
 /**
  * Clears an account's failed-login counter in Redis, as the admin API's
@@ -20,7 +20,7 @@ export const UNLOCK_USAGE = 'usage: npm run --silent manage -- unlock <email>';
 export async function unlock(args: string[]): Promise<number> {
   const [email, ...extra] = args;
   if (!email || extra.length > 0) {
-    console.error(UNLOCK_USAGE);
+    console.error(USAGE.unlock);
     return 2;
   }
   loadDotEnv();
@@ -39,10 +39,7 @@ export async function unlock(args: string[]): Promise<number> {
     await migrateToLatest(orm);
     const em = orm.em.fork();
     const user = await em.findOne(UserSchema, { email: normalizeEmail(email) });
-    if (!user) {
-      console.error(`No account has the email ${normalizeEmail(email)}.`);
-      return 1;
-    }
+    if (!user) return reportUnknownEmail(email);
     const throttle = new LoginThrottle(redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix));
     try {
       await throttle.clearAccount(user.email);

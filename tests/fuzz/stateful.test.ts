@@ -17,8 +17,8 @@ import { DEFAULT_SEED, FUZZ_SERVER_ENV, secretsInLogs } from './fuzzer.js';
 
 /**
  * Sequences of register, login, me, refresh (and replays of spent refresh tokens), logout, password change,
- * forgot-password and reset (the token read from the mail the server wrote), account deletion and admin role and
- * activation changes, checked after every step against a small model of
+ * forgot-password and reset (the token read from the mail the server wrote), account deletion, admin role and
+ * activation changes, the second factor (enrolment, logins, removal by the owner or an admin), checked after every step against a small model of
  * which tokens must work. Time is real, bounded on both sides: a replay is judged inside or outside the
  * grace window only when the bounds of when the server spent the token and when it saw the replay say so;
  * in between either answer is right and the model follows the one the server gave. Replays after the window
@@ -572,6 +572,28 @@ class ChangeMfa implements Command {
   toString = () => `changeMfa(access #${this.token}, ${this.action})`;
 }
 
+/** An admin removes an account's app (the owner lost it): every session of the account ends, its own included. */
+class AdminRemoveMfa implements Command {
+  constructor(readonly account: number) {}
+  check = (m: Readonly<Model>) => m.accounts.length > 0;
+  async run(m: Model, r: Real) {
+    const account = pick(m.accounts, this.account);
+    const { error, response } = await r.server.client.DELETE('/api/v1/admin/users/{userId}/mfa', { params: { path: { userId: account.id } }, headers: bearer(r.root) });
+    if (!account.exists) return void expect(response.status).toBe(404);
+    if (!account.factor) {
+      expect(response.status).toBe(409);
+      expect(error?.code).toBe('mfa_not_enabled');
+      return void saw('an admin removal without a factor refused');
+    }
+    expect(response.status).toBe(204);
+    delete account.factor;
+    endSessions(m, (s) => s.account === account);
+    for (const token of m.mfaTokens) if (token.account === account) token.dead = true;
+    saw('an authenticator app removed by an admin');
+  }
+  toString = () => `adminRemoveMfa(account #${this.account})`;
+}
+
 /** Six digits the factor's app does not show now, nor a step either side (which the server takes too). */
 async function wrongCode(factor: Account['factor']): Promise<string> {
   const near = factor ? await Promise.all([-30, 0, 30].map((offset) => codeAt(factor.secret, clock, offset))) : [];
@@ -690,11 +712,12 @@ const commands = [
   fc.tuple(index, fc.constantFrom<'code' | 'none' | 'wrong'>('code', 'code', 'none', 'wrong')).map(([token, proof]) => new ResetPassword(token, proof)),
   index.map((token) => new EnableMfa(token)),
   fc.tuple(index, fc.constantFrom<'regenerate' | 'remove'>('regenerate', 'remove')).map(([token, action]) => new ChangeMfa(token, action)),
+  index.map((account) => new AdminRemoveMfa(account)),
   fc
     .tuple(index, fc.constantFrom<MfaUse>('code', 'code', 'recovery', 'wrong', 'replay', 'other account', 'as bearer', 'expired'))
     .map(([token, use]) => new MfaLogin(token, use)),
   fc
-    .tuple(index, fc.constantFrom<MfaUse>('code', 'recovery', 'replay', 'other account'))
+    .tuple(index, fc.constantFrom<MfaUse>('code', 'recovery', 'replay', 'other account', 'wrong'))
     .map(([token, use]) => new MfaLogin(token, use)),
 ];
 
@@ -747,6 +770,8 @@ describe('tokens work exactly while the model says they must', () => {
       'login asked for a second factor',
       'recovery codes replaced',
       'an authenticator app removed',
+      'an authenticator app removed by an admin',
+      'an admin removal without a factor refused',
       'a login finished with a code',
       'a login finished with a recovery code',
       'a spent mfa_token refused',

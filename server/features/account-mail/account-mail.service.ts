@@ -9,7 +9,7 @@ import type { EntityManager } from '../../db/orm.js';
 import { emailAlreadyVerified, emailTaken, invalidResetToken, invalidToken, invalidVerificationToken, mailDisabled, wrongPassword } from '../../errors.js';
 import { countLinkTokensSince, findLiveLinkToken, issueLinkToken, linkFor, spendLinkToken, voidLinkTokens } from '../../mail/link-tokens.js';
 import type { MailThrottle } from '../../mail/mail-throttle.js';
-import { dueMessage, enqueueMail, enqueueResetRequest } from '../../mail/outbox.js';
+import { dueMessage, enqueueMail, enqueueNotice, enqueueResetRequest } from '../../mail/outbox.js';
 import * as templates from '../../mail/templates.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
 import type { ResetSecondFactor, SecondFactorProof } from '../mfa/second-factor.js';
@@ -204,7 +204,7 @@ export class AccountMail {
    * (`delivered()`) once it has committed. Nothing with MAIL_DISABLED.
    */
   notify(em: EntityManager, user: { id: number; email: string }, notice: templates.RenderedMail): void {
-    if (this.enabled) enqueueMail(em, { email: user.email, userId: user.id }, notice, this.now());
+    enqueueNotice(em, this.deps.settings, user, notice, this.now());
   }
 
   /** Wakes the sender after a caller's transaction with queued mail has committed. */

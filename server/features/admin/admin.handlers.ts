@@ -36,10 +36,15 @@ export function adminHandlers(admin: AdminService) {
     return { status: 204 };
   };
 
+  const removeUserSecondFactor: Handler<'removeUserSecondFactor'> = async ({ path }, ctx) => {
+    await admin.removeUserSecondFactor(caller(ctx).user.id, path.userId, clientInfo(ctx));
+    return { status: 204 };
+  };
+
   const listAuditEvents: Handler<'listAuditEvents'> = async ({ query }) => {
     const { limit = 20, offset = 0, user_id, event } = query;
     return { status: 200, body: await admin.listAuditEvents({ limit, offset }, { userId: user_id, event }) };
   };
 
-  return { listUsers, createUser, getUser, updateUser, deleteUser, setUserPassword, unlockUser, listAuditEvents };
+  return { listUsers, createUser, getUser, updateUser, deleteUser, setUserPassword, unlockUser, removeUserSecondFactor, listAuditEvents };
 }

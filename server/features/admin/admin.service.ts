@@ -6,10 +6,12 @@ import { AuditEventSchema } from '../../db/entities/audit-event.entity.js';
 import { UserSchema, type User } from '../../db/entities/user.entity.js';
 import type { EntityManager } from '../../db/orm.js';
 import { userNotFound } from '../../errors.js';
+import { mfaRemovedByAdminNotice } from '../../mail/templates.js';
 import { recordAudit, type AuditEventType, type ClientInfo } from '../audit/audit-log.js';
 import type { SessionsService } from '../sessions/sessions.service.js';
 import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { changeAccount, deleteAccount } from '../accounts/accounts.service.js';
+import { removeSecondFactorOf } from '../mfa/factor-removal.js';
 import { createAccount } from '../users/users.service.js';
 import { normalizeEmail, toUserView, type UserView } from '../users/user-view.js';
 
@@ -79,6 +81,14 @@ export class AdminService {
     await loginThrottle.clearAccount(user.email);
     recordAudit(em, { event: 'user_unlocked', userId, actorId, client });
     await em.flush();
+  }
+
+  /** For an owner who lost the app and its recovery codes: see removeSecondFactorOf. */
+  async removeUserSecondFactor(actorId: number, userId: number, client: ClientInfo): Promise<void> {
+    const { em, mail } = this.deps;
+    const removed = await removeSecondFactorOf(em, { id: userId }, { actorId, client }, (tx, user) => mail.notify(tx, user, mfaRemovedByAdminNotice()));
+    if (!removed) throw userNotFound();
+    mail.delivered();
   }
 
   async updateUser(actorId: number, userId: number, change: AdminUpdate, client: ClientInfo): Promise<UserView> {

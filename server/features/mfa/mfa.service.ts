@@ -29,6 +29,7 @@ import * as notices from '../../mail/templates.js';
 import type { AccountMail } from '../account-mail/account-mail.service.js';
 import { recordAudit, type ClientInfo } from '../audit/audit-log.js';
 import type { AuthenticationMethod, SessionsService, TokenPair } from '../sessions/sessions.service.js';
+import { deleteSecondFactor } from './factor-removal.js';
 import { hashRecoveryCode, newRecoveryCodes } from './recovery-codes.js';
 import type { SecondFactorProof } from './second-factor.js';
 
@@ -124,9 +125,7 @@ export class MfaService {
     const { user, factor } = await this.confirmedFactorOf(userId, password);
     await this.prove(user, factor, proof, 403, client);
     await em.transactional(async (tx) => {
-      await tx.nativeDelete(RecoveryCodeSchema, { user: userId });
-      await tx.nativeDelete(MfaChallengeSchema, { user: userId });
-      await tx.nativeDelete(MfaFactorSchema, { user: userId });
+      await deleteSecondFactor(tx, userId);
       const ended = await sessions.revokeAllOf(tx, userId, 'mfa_disabled', sessionId);
       recordAudit(tx, { event: 'mfa_disabled', userId, client, details: { sessions_ended: ended } });
       mail.notify(tx, user, notices.mfaDisabledNotice());

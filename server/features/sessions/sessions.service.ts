@@ -30,7 +30,8 @@ export type RevocationReason =
   | 'demoted'
   | 'session_limit'
   | 'mfa_enabled'
-  | 'mfa_disabled';
+  | 'mfa_disabled'
+  | 'mfa_removed_by_admin';
 /** RFC 8176 authentication methods: how a session's login was proven. */
 export type AuthenticationMethod = 'pwd' | 'otp';
 
