@@ -7,7 +7,7 @@ import type { SecondFactorProof } from './second-factor.js';
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
 /** The code or the recovery code of a body the contract's oneOf allows only one of. */
-function proofOf(body: { code: string } | { recovery_code: string }): SecondFactorProof {
+function proofOf(body: SecondFactorProof): SecondFactorProof {
   return 'code' in body ? { code: body.code } : { recovery_code: body.recovery_code };
 }
 
