@@ -1,7 +1,8 @@
 // Writes dist/openapi.json: openapi.yaml parsed, and checked with express-openapi-validator's own OpenAPI 3 schema
-// check, keyed by the SHA-256 of the YAML text. The server reads it instead of parsing the YAML and having the
+// check, keyed by the SHA-256 of the YAML text and the validator's release (`checkedBy`). The server reads it instead of parsing the YAML and having the
 // validator check the document again at every start (0.3 s of CPU together; bench/startup.ts), and only when the
-// key matches the openapi.yaml it has read (server/api-spec.ts), so an edited spec is parsed and checked as before.
+// key matches the openapi.yaml it has read and the validator installed (server/api-spec.ts), so an edited spec, or
+// one checked by an older validator, is parsed and checked as before.
 // A spec that fails the check gets no cache: the server then refuses it at start, as it always has.
 // Skipped when the cache is newer than openapi.yaml.
 import { createHash } from 'node:crypto';
@@ -11,6 +12,8 @@ import process from 'node:process';
 
 const SPEC = 'openapi.yaml';
 const CACHE = 'dist/openapi.json';
+/** Requires from inside express-openapi-validator's package (its internal modules). */
+const fromEov = createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
 
 const current = existsSync(CACHE) && statSync(CACHE).mtimeMs > statSync(SPEC).mtimeMs && !process.argv.includes('--force');
 if (!current) {
@@ -20,13 +23,13 @@ if (!current) {
   rmSync(CACHE, { force: true });
   if (passesValidatorCheck(document)) {
     mkdirSync('dist', { recursive: true });
-    writeFileSync(CACHE, JSON.stringify({ sha256: createHash('sha256').update(text).digest('hex'), document }));
+    const checkedBy = `express-openapi-validator@${createRequire(import.meta.url)('express-openapi-validator/package.json').version}`;
+    writeFileSync(CACHE, JSON.stringify({ sha256: createHash('sha256').update(text).digest('hex'), checkedBy, document }));
   }
 }
 
 /** The check express-openapi-validator runs with `validateApiSpec: true` (its framework/index.js), by its own code. */
 function passesValidatorCheck(document) {
-  const fromEov = createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
   let OpenAPISchemaValidator;
   try {
     ({ OpenAPISchemaValidator } = fromEov('./framework/openapi.schema.validator'));

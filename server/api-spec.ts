@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -36,27 +37,37 @@ export function packageRoot(): string {
   return dir;
 }
 
-export function loadApiSpec(path = join(packageRoot(), 'openapi.yaml')): ApiSpec {
+/** `cachePath`: the build's parsed and checked copy (tests point it elsewhere). */
+export function loadApiSpec(path = join(packageRoot(), 'openapi.yaml'), cachePath = join(packageRoot(), 'dist/openapi.json')): ApiSpec {
   const yaml = readFileSync(path, 'utf8');
-  const built = builtDocument(yaml);
+  const built = builtDocument(yaml, cachePath);
   const document: unknown = built ?? parse(yaml);
   if (!isOpenApiDocument(document)) throw new Error(`${path} is not an OpenAPI 3 document`);
   return { yaml, document, checked: built !== undefined };
 }
 
 /**
- * The document the build parsed and checked from this very text, if there is one: JSON parses in a millisecond
- * where the YAML takes a tenth of a second, and the validator's check of it another two.
+ * The document the build parsed and checked from this very text, by the validator installed now, if there is one:
+ * JSON parses in a millisecond where the YAML takes a tenth of a second, and the validator's check of it another
+ * two. A cache checked by another release of the validator (upgraded since the build) is not trusted: its check
+ * may have changed.
  */
-function builtDocument(yaml: string): unknown {
+function builtDocument(yaml: string, cachePath: string): unknown {
   let cache: unknown;
   try {
-    cache = JSON.parse(readFileSync(join(packageRoot(), 'dist/openapi.json'), 'utf8'));
+    cache = JSON.parse(readFileSync(cachePath, 'utf8'));
   } catch {
     return undefined; // not built (tests run the sources), or unreadable: parse the YAML
   }
-  if (typeof cache !== 'object' || cache === null || !('sha256' in cache) || !('document' in cache)) return undefined;
-  return cache.sha256 === createHash('sha256').update(yaml).digest('hex') ? cache.document : undefined;
+  if (typeof cache !== 'object' || cache === null || !('sha256' in cache) || !('document' in cache) || !('checkedBy' in cache)) return undefined;
+  const same = cache.sha256 === createHash('sha256').update(yaml).digest('hex') && cache.checkedBy === installedValidator();
+  return same ? cache.document : undefined;
+}
+
+/** `express-openapi-validator@<version>`, as scripts/build-spec-cache.mjs writes it into the cache. */
+function installedValidator(): string {
+  const { version } = createRequire(import.meta.url)('express-openapi-validator/package.json') as { version: string };
+  return `express-openapi-validator@${version}`;
 }
 
 function isOpenApiDocument(value: unknown): value is OpenApiDocument {
