@@ -2,8 +2,13 @@ import { expect } from 'vitest';
 import { cliLogin, EXIT, type CliSandbox } from './cli.js';
 import { registerAccount, type AccountOptions, type TestServer } from './server.js';
 
+export interface CliAccount {
+  email: string;
+  id: number;
+}
+
 /** An account created through the API, so tests of other commands do not depend on `authcli register`. */
-export function createAccount(server: Pick<TestServer, 'client'>, options: AccountOptions = {}): Promise<{ email: string; id: number }> {
+export function createAccount(server: Pick<TestServer, 'client'>, options: AccountOptions = {}): Promise<CliAccount> {
   return registerAccount(server, { label: 'cli', ...options });
 }
 
@@ -14,7 +19,7 @@ export async function requireCliLogin(cli: CliSandbox, email: string): Promise<v
 }
 
 /** An account created through the API and logged in with `authcli login` in this sandbox. */
-export async function loggedIn(server: Pick<TestServer, 'client'>, cli: CliSandbox, options: AccountOptions = {}): Promise<{ email: string; id: number }> {
+export async function loggedIn(server: Pick<TestServer, 'client'>, cli: CliSandbox, options: AccountOptions = {}): Promise<CliAccount> {
   const { email, id } = await createAccount(server, options);
   await requireCliLogin(cli, email);
   return { email, id };
