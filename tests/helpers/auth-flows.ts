@@ -38,6 +38,13 @@ export async function refreshOutcome(server: TestServer, refreshToken: string | 
   return { status: response.status, code: error?.code };
 }
 
+/** The live sessions of an account, as another of its sessions sees them through the API. */
+export async function sessionIds(server: TestServer, accessToken: string): Promise<string[]> {
+  const { data } = await server.client.GET('/api/v1/users/me/sessions', { headers: bearer(accessToken) });
+  if (!data) throw new Error('could not list sessions');
+  return data.items.map((session) => session.id);
+}
+
 export function decodeAccessToken(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const decoded = jwt.decode(token, { complete: true });
   if (!decoded || typeof decoded.payload !== 'object') throw new Error('not a JWT with a JSON payload');

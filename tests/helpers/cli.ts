@@ -9,6 +9,18 @@ import { GOOD_PASSWORD, TEST_JWT_SECRET } from './server.js';
 /** The built binary, exactly what `npx authcli` runs; `npm test` builds it first. */
 export const AUTHCLI_BIN = fileURLToPath(new URL('../../bin/authcli.js', import.meta.url));
 
+/** How every colour or style sequence starts: output to a pipe must hold none. */
+export const ANSI_ESCAPE = '\u001b[';
+
+/** For the tests that start many processes or a server of their own: a busy CI machine can take several times longer. */
+export const SLOW_TEST_MS = 90_000;
+
+/**
+ * A URL where nothing listens: port 9 (discard) is below the ephemeral range, so no server a test starts on port 0
+ * can be handed it (a port taken and given back could be, by a test file running in parallel).
+ */
+export const UNREACHABLE_URL = 'http://127.0.0.1:9';
+
 /** The documented exit codes (cli/exit-codes.ts), spelled out so a test reads as the contract. */
 export const EXIT = { ok: 0, generalError: 1, usage: 2, unreachable: 3, notLoggedIn: 4 } as const;
 
@@ -111,6 +123,13 @@ export function storedTokens(cli: CliSandbox): { path: string; content: Record<s
   const { access_token: accessToken, refresh_token: refreshToken } = content;
   if (typeof accessToken !== 'string' || typeof refreshToken !== 'string') throw new Error(`no token pair stored in ${path}`);
   return { path, content, accessToken, refreshToken };
+}
+
+/** The access token of the one credentials file (a test fails here if there is none). */
+export function storedAccessToken(cli: CliSandbox): string {
+  const { content } = cli.readCredentials();
+  if (typeof content.access_token !== 'string') throw new Error('no access_token stored');
+  return content.access_token;
 }
 
 /** Rewrites the stored expiry into the past, as if the access token had run out while the CLI was not running. */
