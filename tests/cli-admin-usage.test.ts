@@ -30,6 +30,7 @@ describe('numbers and ids are checked before any request', () => {
     ['a fractional user id', ['admin', 'users', 'activate', '1.5'], "value '1.5' is invalid for argument 'id'"],
     ['a missing user id', ['admin', 'users', 'deactivate'], "missing required argument 'id'"],
     ['a missing role', ['admin', 'users', 'set-role', '1'], "missing required argument 'role'"],
+    ['a user id of remove-mfa that is not a number', ['admin', 'users', 'remove-mfa', 'me'], "value 'me' is invalid for argument 'id'"],
     ['a negative --limit', ['admin', 'users', 'list', '--limit', '-1'], "option '--limit <n>' argument '-1' is invalid"],
     ['a --limit of 0', ['admin', 'audit', '--limit', '0'], "option '--limit <n>' argument '0' is invalid"],
     ['an --offset that is not a number', ['admin', 'users', 'list', '--offset', 'ten'], "option '--offset <n>' argument 'ten' is invalid"],
@@ -65,6 +66,7 @@ describe('as a member', () => {
     ['users activate', ['admin', 'users', 'activate', String(adminAccount.id)]],
     ['users deactivate', ['admin', 'users', 'deactivate', String(adminAccount.id)]],
     ['users delete', ['admin', 'users', 'delete', String(adminAccount.id), '--yes']],
+    ['users remove-mfa', ['admin', 'users', 'remove-mfa', String(adminAccount.id)]],
     ['audit', ['admin', 'audit']],
   ];
 
@@ -95,6 +97,7 @@ describe('help', () => {
     ['admin users create', 'admin users create'],
     ['admin users set-password', 'admin users set-password'],
     ['admin users unlock', 'admin users unlock'],
+    ['admin users remove-mfa', 'admin users remove-mfa'],
     ['admin audit', 'admin audit'],
   ])('`%s --help` shows its usage and an example', async (command, example) => {
     const result = await admin.run([...command.split(' '), '--help']);
