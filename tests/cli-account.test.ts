@@ -1,8 +1,9 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loginTokens, meStatus, refreshOutcome } from './helpers/auth-flows.js';
-import { createCliSandbox, EXIT, expireStoredToken, outputLines, parseJson, storedTokens, type CliSandbox } from './helpers/cli.js';
+import { EXIT, expireStoredToken, outputLines, parseJson, storedTokens, type CliSandbox } from './helpers/cli.js';
 import { loggedIn } from './helpers/cli-accounts.js';
-import { bearer, GOOD_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, type TestServer } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // authcli passwd, profile and delete-account: changing or deleting the logged-in account.
 
@@ -11,17 +12,9 @@ const NEW_PASSWORD = 'a brand new horse battery';
 let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
+serverWithFreshSandboxes({
+  server: (started) => (server = started),
+  cli: (sandbox) => (cli = sandbox),
 });
 
 describe('authcli passwd', () => {

@@ -1,27 +1,22 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loginTokens, meStatus } from './helpers/auth-flows.js';
 import { EXIT, outputLines, parseJson, type CliSandbox } from './helpers/cli.js';
 import { createAccount, type CliAccount } from './helpers/cli-accounts.js';
-import { apiUser, FORBIDDEN, loggedInAdminAndMember, type AdminAndMember } from './helpers/cli-admin.js';
-import { GOOD_PASSWORD, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
+import { apiUser, FORBIDDEN } from './helpers/cli-admin.js';
+import { GOOD_PASSWORD, type TestServer, uniqueEmail } from './helpers/server.js';
+import { serverWithAdminAndMember } from './helpers/cli-fixture.js';
 
 // authcli admin users create, set-password and unlock: accounts an admin creates, passwords it sets, lockouts it lifts.
 
 let server: TestServer;
-let sandboxes: AdminAndMember;
 let admin: CliSandbox;
 let adminAccount: CliAccount;
 let member: CliSandbox;
 let memberAccount: CliAccount;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  sandboxes = await loggedInAdminAndMember(server);
+serverWithAdminAndMember((started, sandboxes) => {
+  server = started;
   ({ admin, adminAccount, member, memberAccount } = sandboxes);
-});
-afterAll(async () => {
-  sandboxes?.cleanup();
-  await server?.stop();
 });
 
 describe('authcli admin users create, set-password, unlock', () => {

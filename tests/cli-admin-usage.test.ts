@@ -1,26 +1,21 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCliSandbox, EXIT, type CliSandbox } from './helpers/cli.js';
 import type { CliAccount } from './helpers/cli-accounts.js';
-import { apiUser, FORBIDDEN, loggedInAdminAndMember, type AdminAndMember } from './helpers/cli-admin.js';
-import { startTestServer, type TestServer } from './helpers/server.js';
+import { apiUser, FORBIDDEN } from './helpers/cli-admin.js';
+import { type TestServer } from './helpers/server.js';
+import { serverWithAdminAndMember } from './helpers/cli-fixture.js';
 
 // authcli admin's help, its usage errors (exit 2 before any request) and its refusal of a member.
 
 let server: TestServer;
-let sandboxes: AdminAndMember;
 let admin: CliSandbox;
 let adminAccount: CliAccount;
 let member: CliSandbox;
 let memberAccount: CliAccount;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  sandboxes = await loggedInAdminAndMember(server);
+serverWithAdminAndMember((started, sandboxes) => {
+  server = started;
   ({ admin, adminAccount, member, memberAccount } = sandboxes);
-});
-afterAll(async () => {
-  sandboxes?.cleanup();
-  await server?.stop();
 });
 
 describe('numbers and ids are checked before any request', () => {

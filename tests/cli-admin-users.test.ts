@@ -1,28 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loginTokens, meStatus } from './helpers/auth-flows.js';
 import { cliLogin, createCliSandbox, EXIT, outputLines, parseJson, storedTokens, type CliSandbox } from './helpers/cli.js';
 import { createAccount, requireCliLogin, type CliAccount } from './helpers/cli-accounts.js';
-import { apiUser, loggedInAdminAndMember, type AdminAndMember } from './helpers/cli-admin.js';
+import { apiUser } from './helpers/cli-admin.js';
 import { runSql } from './helpers/db.js';
-import { bearer, GOOD_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, type TestServer } from './helpers/server.js';
+import { serverWithAdminAndMember } from './helpers/cli-fixture.js';
 
 // authcli admin users list, show, set-role, activate, deactivate and delete, and names printed escaped.
 
 let server: TestServer;
-let sandboxes: AdminAndMember;
 let admin: CliSandbox;
 let adminAccount: CliAccount;
 let member: CliSandbox;
 let memberAccount: CliAccount;
 
-beforeAll(async () => {
-  server = await startTestServer();
-  sandboxes = await loggedInAdminAndMember(server);
+serverWithAdminAndMember((started, sandboxes) => {
+  server = started;
   ({ admin, adminAccount, member, memberAccount } = sandboxes);
-});
-afterAll(async () => {
-  sandboxes?.cleanup();
-  await server?.stop();
 });
 
 describe('authcli admin users list', () => {

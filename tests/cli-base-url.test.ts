@@ -1,24 +1,17 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cliLogin, createCliSandbox, EXIT, fileMode, parseJson, SLOW_TEST_MS, UNREACHABLE_URL, type CliSandbox } from './helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliLogin, EXIT, fileMode, parseJson, SLOW_TEST_MS, UNREACHABLE_URL, type CliSandbox } from './helpers/cli.js';
 import { createAccount, loggedIn } from './helpers/cli-accounts.js';
 import { GOOD_PASSWORD, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // Which server authcli talks to (--base-url, AUTHCLI_BASE_URL, the default), and one stored login per server.
 
 let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
+serverWithFreshSandboxes({
+  server: (started) => (server = started),
+  cli: (sandbox) => (cli = sandbox),
 });
 
 describe('base URL and several servers', () => {

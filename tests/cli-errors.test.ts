@@ -1,27 +1,20 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { cliLogin, createCliSandbox, EXIT, outputLines, SLOW_TEST_MS, UNREACHABLE_URL, type CliSandbox } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { cliLogin, EXIT, outputLines, SLOW_TEST_MS, UNREACHABLE_URL, type CliSandbox } from './helpers/cli.js';
 import { createAccount } from './helpers/cli-accounts.js';
-import { GOOD_PASSWORD, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
+import { GOOD_PASSWORD, type TestServer, uniqueEmail } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // How authcli fails: answers that are not from the API, and failures that never leak a password or a stack.
 
 let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
+serverWithFreshSandboxes({
+  server: (started) => (server = started),
+  cli: (sandbox) => (cli = sandbox),
 });
 
 describe('answers that are not from the API', () => {

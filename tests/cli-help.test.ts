@@ -1,25 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createCliSandbox, EXIT, type CliSandbox } from './helpers/cli.js';
-import { GOOD_PASSWORD, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { EXIT, type CliSandbox } from './helpers/cli.js';
+import { GOOD_PASSWORD, uniqueEmail } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // authcli's help, version and usage errors (exit 2), run as the built binary.
 
-let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
-});
+serverWithFreshSandboxes({ cli: (sandbox) => (cli = sandbox) });
 
 describe('help, version and usage errors', () => {
   it('--help lists the commands, examples and every exit code, on stdout', async () => {

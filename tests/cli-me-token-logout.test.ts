@@ -1,26 +1,19 @@
 import { writeFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loginTokens, meStatus } from './helpers/auth-flows.js';
-import { cliLogin, createCliSandbox, EXIT, expireStoredToken, outputLines, parseJson, resignedToken, storedAccessToken, type CliSandbox } from './helpers/cli.js';
+import { cliLogin, EXIT, expireStoredToken, outputLines, parseJson, resignedToken, storedAccessToken, type CliSandbox } from './helpers/cli.js';
 import { createAccount, loggedIn } from './helpers/cli-accounts.js';
-import { bearer, GOOD_PASSWORD, startTestServer, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, type TestServer } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // authcli me, token and logout with a stored login, and which token they send: --token, else AUTHCLI_TOKEN, else the stored login.
 
 let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
+serverWithFreshSandboxes({
+  server: (started) => (server = started),
+  cli: (sandbox) => (cli = sandbox),
 });
 
 describe('authcli me', () => {

@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loginTokens, meStatus, refreshOutcome, sessionIdOf, sessionIds } from './helpers/auth-flows.js';
-import { cliLogin, createCliSandbox, EXIT, expireStoredToken, parseJson, resignedToken, SLOW_TEST_MS, storedTokens, type CliSandbox } from './helpers/cli.js';
+import { cliLogin, EXIT, expireStoredToken, parseJson, resignedToken, SLOW_TEST_MS, storedTokens, type CliSandbox } from './helpers/cli.js';
 import { loggedIn } from './helpers/cli-accounts.js';
 import { hasNginx, startNginx } from './helpers/nginx.js';
 import { startRelay } from './helpers/relay.js';
 import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // authcli renews an expired access token with the stored refresh token: when it does, when a failed renewal
 // keeps the login (the network, a proxy) and when it ends it (the session is over, the token was reused).
@@ -14,17 +15,9 @@ const NEW_PASSWORD = 'a brand new horse battery';
 let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
+serverWithFreshSandboxes({
+  server: (started) => (server = started),
+  cli: (sandbox) => (cli = sandbox),
 });
 
 describe('transparent refresh', () => {

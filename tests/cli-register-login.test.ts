@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { meStatus, refreshOutcome } from './helpers/auth-flows.js';
-import { ANSI_ESCAPE, cliLogin, createCliSandbox, EXIT, fileMode, outputLines, parseJson, storedAccessToken, storedTokens, UNREACHABLE_URL, type CliSandbox } from './helpers/cli.js';
+import { ANSI_ESCAPE, cliLogin, EXIT, fileMode, outputLines, parseJson, storedAccessToken, storedTokens, UNREACHABLE_URL, type CliSandbox } from './helpers/cli.js';
 import { createAccount, loggedIn } from './helpers/cli-accounts.js';
-import { bearer, GOOD_PASSWORD, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, type TestServer, uniqueEmail } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // authcli register and login: what they print, what login stores and where, and a login over a stored one.
 
@@ -13,17 +14,9 @@ const JWT_SHAPE = /^[\w-]+\.[\w-]+\.[\w-]+$/;
 let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
+serverWithFreshSandboxes({
+  server: (started) => (server = started),
+  cli: (sandbox) => (cli = sandbox),
 });
 
 describe('authcli register', () => {

@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loginTokens, meStatus, refreshOutcome, sessionIdOf, sessionIds } from './helpers/auth-flows.js';
-import { createCliSandbox, EXIT, expireStoredToken, outputLines, parseJson, storedTokens, type CliSandbox } from './helpers/cli.js';
+import { EXIT, expireStoredToken, outputLines, parseJson, storedTokens, type CliSandbox } from './helpers/cli.js';
 import { loggedIn } from './helpers/cli-accounts.js';
 import { readVersion } from '../cli/version.js';
 import { runSql } from './helpers/db.js';
-import { bearer, GOOD_PASSWORD, registerAccount, startTestServer, type TestServer } from './helpers/server.js';
+import { bearer, GOOD_PASSWORD, registerAccount, type TestServer } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // authcli sessions (list, revoke) and logout --all: the account's sessions, seen and ended from the CLI.
 
@@ -15,17 +16,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
+serverWithFreshSandboxes({
+  server: (started) => (server = started),
+  cli: (sandbox) => (cli = sandbox),
 });
 
 describe('authcli logout', () => {

@@ -1,8 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ANSI_ESCAPE, createCliSandbox, EXIT, type CliSandbox } from './helpers/cli.js';
+import { describe, expect, it } from 'vitest';
+import { ANSI_ESCAPE, EXIT, type CliSandbox } from './helpers/cli.js';
 import { createAccount, loggedIn } from './helpers/cli-accounts.js';
-import { GOOD_PASSWORD, startTestServer, type TestServer, uniqueEmail } from './helpers/server.js';
+import { GOOD_PASSWORD, type TestServer, uniqueEmail } from './helpers/server.js';
+import { serverWithFreshSandboxes } from './helpers/cli-fixture.js';
 
 // authcli under a pseudo-terminal: password prompts without echo, and colour unless NO_COLOR.
 
@@ -12,17 +13,9 @@ const TRACE_ECHO_AND_IMPORTS = fileURLToPath(new URL('./fixtures/trace-echo-and-
 let server: TestServer;
 let cli: CliSandbox;
 
-beforeAll(async () => {
-  server = await startTestServer();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-beforeEach(() => {
-  cli = createCliSandbox(server.url);
-});
-afterEach(() => {
-  cli.cleanup();
+serverWithFreshSandboxes({
+  server: (started) => (server = started),
+  cli: (sandbox) => (cli = sandbox),
 });
 
 describe('on a terminal', () => {
