@@ -126,10 +126,10 @@ describe.each(['ES256', 'RS256'] as const)('%s access tokens', (alg) => {
     expect((await send(server.url, '/api/v1/users/me', { headers: bearer(account.token) })).status).toBe(200);
   });
 
-  it('the metadata document names the issuer, the endpoints and the algorithm', async () => {
-    const response = await send(server.url, '/.well-known/oauth-authorization-server');
-    expect(response.status, response.text).toBe(200);
-    expect(response.body).toMatchObject({
+  it('getAuthorizationServerMetadata: the metadata document names the issuer, the endpoints and the algorithm', async () => {
+    const { data, response } = await server.client.GET('/.well-known/oauth-authorization-server');
+    expect(response.status).toBe(200);
+    expect(data).toMatchObject({
       issuer: 'authapi',
       token_endpoint: `${server.url}/api/v1/users/login`,
       jwks_uri: `${server.url}/.well-known/jwks.json`,
