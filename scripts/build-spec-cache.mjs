@@ -12,8 +12,9 @@ import process from 'node:process';
 
 const SPEC = 'openapi.yaml';
 const CACHE = 'dist/openapi.json';
+const require = createRequire(import.meta.url);
 /** Requires from inside express-openapi-validator's package (its internal modules). */
-const fromEov = createRequire(createRequire(import.meta.url).resolve('express-openapi-validator'));
+const fromEov = createRequire(require.resolve('express-openapi-validator'));
 
 const current = existsSync(CACHE) && statSync(CACHE).mtimeMs > statSync(SPEC).mtimeMs && !process.argv.includes('--force');
 if (!current) {
@@ -23,7 +24,7 @@ if (!current) {
   rmSync(CACHE, { force: true });
   if (passesValidatorCheck(document)) {
     mkdirSync('dist', { recursive: true });
-    const checkedBy = `express-openapi-validator@${createRequire(import.meta.url)('express-openapi-validator/package.json').version}`;
+    const checkedBy = `express-openapi-validator@${require('express-openapi-validator/package.json').version}`;
     writeFileSync(CACHE, JSON.stringify({ sha256: createHash('sha256').update(text).digest('hex'), checkedBy, document }));
   }
 }

@@ -3,6 +3,9 @@ import { migrateToLatest, openDatabase, type Orm } from '../db/orm.js';
 import { AppError } from '../errors.js';
 import { normalizeEmail } from '../features/users/user-view.js';
 
+/** Who acts, in the audit log, when a change comes from the server host's operator rather than an API caller. */
+export const OPERATOR = { ip: null, userAgent: 'npm run manage' };
+
 /**
  * What each manage command that changes one account does around its change: reads the configuration (`.env`
  * included), opens and migrates the database, and reports a refusal by the rules the API also applies (an

@@ -2,7 +2,7 @@ import { removeSecondFactorOf } from '../features/mfa/factor-removal.js';
 import { normalizeEmail } from '../features/users/user-view.js';
 import { enqueueNotice } from '../mail/outbox.js';
 import { mfaRemovedByAdminNotice } from '../mail/templates.js';
-import { changeOneAccount, reportUnknownEmail } from './account-command.js';
+import { changeOneAccount, OPERATOR, reportUnknownEmail } from './account-command.js';
 import { USAGE } from './usage.js';
 
 /**
@@ -18,7 +18,7 @@ export async function removeMfa(args: string[]): Promise<number> {
     return 2;
   }
   return changeOneAccount(email, async (orm, config) => {
-    const actor = { client: { ip: null, userAgent: 'npm run manage' } };
+    const actor = { client: OPERATOR };
     const notify: Parameters<typeof removeSecondFactorOf>[3] = (tx, user) => enqueueNotice(tx, config.mail, user, mfaRemovedByAdminNotice(), new Date());
     const user = await removeSecondFactorOf(orm.em.fork(), { email: normalizeEmail(email) }, actor, notify);
     if (!user) return reportUnknownEmail(email);

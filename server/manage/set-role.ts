@@ -2,7 +2,7 @@ import type { components } from '../../generated/openapi.js';
 import { MfaFactorSchema } from '../db/entities/mfa-factor.entity.js';
 import { changeAccount } from '../features/accounts/accounts.service.js';
 import { normalizeEmail } from '../features/users/user-view.js';
-import { changeOneAccount, reportUnknownEmail } from './account-command.js';
+import { changeOneAccount, OPERATOR, reportUnknownEmail } from './account-command.js';
 
 type Role = components['schemas']['Role'];
 
@@ -10,7 +10,7 @@ type Role = components['schemas']['Role'];
 export async function setRole(email: string, role: Role): Promise<number> {
   return changeOneAccount(email, async (orm, config) => {
     // The admin API's own path: the same last-admin guard, audit entry and session ending.
-    const changed = await changeAccount(orm.em.fork(), { email: normalizeEmail(email) }, { role }, { client: { ip: null, userAgent: 'npm run manage' } });
+    const changed = await changeAccount(orm.em.fork(), { email: normalizeEmail(email) }, { role }, { client: OPERATOR });
     if (!changed) return reportUnknownEmail(email);
     console.log(`${changed.email} is now ${role}.`);
     const hasFactor = async () => (await orm.em.fork().count(MfaFactorSchema, { user: changed.id, confirmedAt: { $ne: null } })) > 0;

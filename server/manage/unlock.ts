@@ -1,14 +1,12 @@
 import { LoginThrottle } from '../auth/login-throttle.js';
 import { redisLoginLimiters } from '../auth/redis-login-limiters.js';
-import { loadConfig, loadDotEnv } from '../config.js';
 import { UserSchema } from '../db/entities/user.entity.js';
-import { migrateToLatest, openDatabase } from '../db/orm.js';
 import { AppError } from '../errors.js';
 import { recordAudit } from '../features/audit/audit-log.js';
 import { normalizeEmail } from '../features/users/user-view.js';
 import { createLogger } from '../logger.js';
 import { closeRedis, openRedis } from '../redis.js';
-import { reportUnknownEmail } from './account-command.js';
+import { changeOneAccount, OPERATOR, reportUnknownEmail } from './account-command.js';
 import { USAGE } from './usage.js';
 
 /**
@@ -23,37 +21,34 @@ export async function unlock(args: string[]): Promise<number> {
     console.error(USAGE.unlock);
     return 2;
   }
-  loadDotEnv();
-  const { config } = loadConfig();
-  if (!config.redis) {
-    console.error(
-      'No REDIS_URL: the failed-login counters live in the running server\'s memory, which this command cannot reach.\n' +
-        'Use the admin API instead: authcli admin users unlock <id> (POST /api/v1/admin/users/{userId}/unlock), or restart the server.',
-    );
-    return 1;
-  }
-  const orm = await openDatabase(config.database);
-  // Its own connection problems are reported below as one line, not as log lines.
-  const redis = await openRedis(config.redis, createLogger('silent'));
-  try {
-    await migrateToLatest(orm);
+  return changeOneAccount(email, async (orm, config) => {
+    if (!config.redis) {
+      console.error(
+        'No REDIS_URL: the failed-login counters live in the running server\'s memory, which this command cannot reach.\n' +
+          'Use the admin API instead: authcli admin users unlock <id> (POST /api/v1/admin/users/{userId}/unlock), or restart the server.',
+      );
+      return 1;
+    }
     const em = orm.em.fork();
     const user = await em.findOne(UserSchema, { email: normalizeEmail(email) });
     if (!user) return reportUnknownEmail(email);
-    const throttle = new LoginThrottle(redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix));
+    // Its own connection problems are reported below as one line, not as log lines.
+    const redis = await openRedis(config.redis, createLogger('silent'));
     try {
-      await throttle.clearAccount(user.email);
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      console.error(`Redis did not answer (REDIS_URL); nothing was cleared.`);
-      return 1;
+      const throttle = new LoginThrottle(redisLoginLimiters(redis, config.loginThrottle, config.redis.keyPrefix));
+      try {
+        await throttle.clearAccount(user.email);
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        console.error(`Redis did not answer (REDIS_URL); nothing was cleared.`);
+        return 1;
+      }
+      recordAudit(em, { event: 'user_unlocked', userId: user.id, client: OPERATOR });
+      await em.flush();
+      console.log(`${user.email} is unlocked: its failed logins are cleared.`);
+      return 0;
+    } finally {
+      await closeRedis(redis);
     }
-    recordAudit(em, { event: 'user_unlocked', userId: user.id, client: { ip: null, userAgent: 'npm run manage' } });
-    await em.flush();
-    console.log(`${user.email} is unlocked: its failed logins are cleared.`);
-    return 0;
-  } finally {
-    await closeRedis(redis);
-    await orm.close();
-  }
+  });
 }
